@@ -1,0 +1,224 @@
+"""Read the hand-coded CSV files: raw bytes -> header -> string cells -> typed Arrow columns.
+
+Each step reports what it cannot accept as Problems instead of raising, so that validate can
+report every problem at once. Cells that fail to parse become null in the typed table (their
+problem is already reported), so later checks run on whatever is readable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from .problems import Problem
+from .repository import Repository
+from .schemas import Table
+
+MAX_FILE_BYTES = 256 * 1024 * 1024
+LINE_TERMINATOR = "\n"
+# Canonical lexical forms: what fmt writes and what validate accepts.
+LEXICAL = {
+    "integer": r"^-?[0-9]{1,18}$",  # 18 digits always fit in int64
+    "number": r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$",
+    "boolean": r"^(true|false)$",
+    "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+}
+ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32()}
+
+
+@dataclass
+class TableData:
+    """One table as read from its CSV file."""
+
+    table: Table
+    file: str  # repository-relative path
+    text: str  # the decoded file
+    strings: pa.Table  # every column as written (null = empty cell), in schema order
+    typed: pa.Table  # schema types; cells that failed to parse are null
+    bad_cells: dict[str, set[int]] = field(default_factory=dict)  # column -> rows whose cell did not parse
+
+    @property
+    def num_rows(self) -> int:
+        return self.strings.num_rows
+
+    @cached_property
+    def _record_lines(self) -> list[int]:
+        # Only computed when a problem needs a line number: a cell may span several lines.
+        reader = csv.reader(io.StringIO(self.text, newline=""))
+        lines, previous = [], 0
+        for _ in reader:
+            lines.append(previous + 1)
+            previous = reader.line_num
+        return lines[1:]
+
+    def line(self, row: int) -> int | None:
+        lines = self._record_lines
+        return lines[row] if 0 <= row < len(lines) else None
+
+    def record(self, row: int) -> str:
+        values = [self.strings.column(k)[row].as_py() for k in self.table.primary_key]
+        return "/".join("" if v is None else v for v in values)
+
+    def problem(self, row: int, field: str | None, rule: str, message: str, value=None) -> Problem:
+        if value is None and field is not None and field in self.strings.column_names:
+            value = self.strings.column(field)[row].as_py()
+        return Problem(self.file, self.line(row), self.record(row), field, rule, None if value is None else str(value), message)
+
+
+def _line_of_offset(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _check_bytes(file: str, data: bytes) -> list[Problem]:
+    problems = []
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(Problem(file, None, None, None, "file-size", str(len(data)), f"the file is larger than {MAX_FILE_BYTES} bytes"))
+    if data.startswith(b"\xef\xbb\xbf"):
+        problems.append(Problem(file, 1, None, None, "bom", None, "the file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM"))
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(file, _line_of_offset(data, exc.start), None, None, "encoding", repr(data[exc.start:exc.start + 4]),
+                                f"the file is not valid UTF-8 (byte offset {exc.start})"))
+    if b"\r" in data:
+        problems.append(Problem(file, _line_of_offset(data, data.index(b"\r")), None, None, "line-ending", None,
+                                "the file contains a carriage return; lines must end with LF (\\n) only"))
+    if b"\x00" in data:
+        problems.append(Problem(file, _line_of_offset(data, data.index(b"\x00")), None, None, "nul-byte", None, "the file contains a NUL byte"))
+    return problems
+
+
+def _check_header(file: str, header: list[str], table: Table) -> list[Problem]:
+    expected = table.field_names
+    problems = []
+    seen = set()
+    for position, name in enumerate(header, 1):
+        if not name.strip():
+            problems.append(Problem(file, 1, None, None, "header-blank", name, f"column {position} has no name"))
+        elif name in seen:
+            problems.append(Problem(file, 1, None, name, "header-duplicate", name, f"column {name!r} appears more than once"))
+        seen.add(name)
+    for name in sorted(set(header) - set(expected)):
+        if name.strip():
+            problems.append(Problem(file, 1, None, name, "header-unknown", name, f"column {name!r} is not in schemas/{table.name}.json"))
+    for name in [n for n in expected if n not in header]:
+        problems.append(Problem(file, 1, None, name, "header-missing", None, f"column {name!r} of schemas/{table.name}.json is missing"))
+    if not problems and header != expected:
+        problems.append(Problem(file, 1, None, None, "header-order", ",".join(header),
+                                "columns are not in schema order; run `karabakh-data fmt` to reorder them"))
+    return problems
+
+
+def _syntax_problems(file: str, text: str, width: int) -> list[Problem]:
+    """Locate malformed records with the stdlib reader (only run once pyarrow has refused the file)."""
+    problems = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    previous = 0
+    try:
+        for record in reader:
+            if previous and len(record) != width:
+                problems.append(Problem(file, previous + 1, None, None, "csv-ragged-row", ",".join(record)[:200],
+                                        f"the row has {len(record)} cells, the header has {width}"))
+            previous = reader.line_num
+    except csv.Error as exc:
+        problems.append(Problem(file, reader.line_num, None, None, "csv-syntax", None, f"malformed CSV: {exc}"))
+    return problems
+
+
+def parse_column(column: pa.ChunkedArray, field_type: str) -> tuple[pa.Array, pa.Array]:
+    """Typed values and a boolean mask of the cells that are present but not valid for the type."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if field_type == "string":
+        return column, pa.repeat(pa.scalar(False), len(column))
+    present = pc.is_valid(column)
+    ok = pc.fill_null(pc.match_substring_regex(column, LEXICAL[field_type]), False)
+    if field_type == "date":
+        parsed = pc.strptime(pc.if_else(ok, column, None), format="%Y-%m-%d", unit="s", error_is_null=True)
+        # strptime rolls 2021-02-30 over to 2021-03-02: only a value that formats back to itself is a date
+        ok = pc.and_(ok, pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), column), False))
+        values = pc.cast(pc.if_else(ok, parsed, None), pa.date32())
+    elif field_type == "boolean":
+        values = pc.if_else(ok, pc.equal(column, "true"), None)
+    else:
+        values = pc.cast(pc.if_else(ok, column, None), ARROW_TYPES[field_type], safe=True)
+    bad = pc.and_(present, pc.invert(ok))
+    return values, bad
+
+
+def read_table(repo: Repository, table: Table) -> tuple[TableData | None, list[Problem]]:
+    path = repo.csv_path(table.name)
+    file = repo.relative(path)
+    if path.is_symlink() or not path.is_file():
+        return None, [Problem(file, None, None, None, "file-missing", None, "the table's CSV file is missing (or is a symlink)")]
+    data = path.read_bytes()
+    problems = _check_bytes(file, data)
+    if any(p.rule in ("encoding", "file-size") for p in problems):
+        return None, problems
+    text = data.decode("utf-8")
+    if not text.strip():
+        return None, problems + [Problem(file, 1, None, None, "header-missing", None, "the file is empty: it needs at least the header line")]
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        return None, problems + [Problem(file, 1, None, None, "csv-syntax", None, f"malformed header: {exc}")]
+    header_problems = _check_header(file, header, table)
+    problems += header_problems
+    if any(p.rule != "header-order" for p in header_problems):
+        return None, problems
+
+    invalid_rows = []
+    try:
+        strings = pa_csv.read_csv(
+            io.BytesIO(data.replace(b"\r", b"")),
+            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: invalid_rows.append(row) or "skip"),
+            convert_options=pa_csv.ConvertOptions(column_types={name: pa.string() for name in header},
+                                                  strings_can_be_null=True, quoted_strings_can_be_null=True),
+        )
+    except (pa.ArrowInvalid, ValueError) as exc:
+        found = _syntax_problems(file, text, len(header))
+        return None, problems + (found or [Problem(file, None, None, None, "csv-syntax", None, f"malformed CSV: {exc}")])
+    if invalid_rows:
+        return None, problems + _syntax_problems(file, text, len(header))
+    if strings.num_rows == 0:
+        strings = pa.table({name: pa.array([], pa.string()) for name in header})
+    strings = strings.select(table.field_names)
+
+    typed_columns, bad_cells = [], {}
+    for f in table.fields:
+        values, bad = parse_column(strings.column(f.name), f.type)
+        typed_columns.append(values)
+        rows = pc.indices_nonzero(bad).to_pylist()
+        if rows:
+            bad_cells[f.name] = set(rows)
+    typed = pa.table(typed_columns, names=table.field_names)
+    result = TableData(table, file, text, strings, typed, bad_cells)
+    for name, rows in bad_cells.items():
+        kind = table.field(name).type
+        for row in sorted(rows):
+            problems.append(result.problem(row, name, "type", f"not a valid {kind}" + {
+                "date": " (write YYYY-MM-DD, a real calendar date)", "boolean": " (write true or false)",
+                "integer": " (write digits only)", "number": " (write a decimal number with a point)"}.get(kind, "")))
+    return result, problems
+
+
+def source_texts(repo: Repository, sources: TableData | None) -> dict[str, str]:
+    """source_id -> decoded text, for every source whose seed file can be read (check_sources reports the rest)."""
+    texts = {}
+    if sources is None:
+        return texts
+    for source_id in sources.strings.column("source_id").to_pylist():
+        path = repo.root / "seeds" / f"{source_id}.txt"
+        if source_id and not path.is_symlink() and path.is_file():
+            try:
+                texts[source_id] = path.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+    return texts

@@ -1,0 +1,57 @@
+"""Where things live in a karabakh-data repository (a clone, a CI checkout or a scratch copy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+MARKER = Path("schemas") / "_package.json"
+
+
+class RepositoryNotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Repository:
+    root: Path
+
+    @classmethod
+    def find(cls, root: str | Path | None = None) -> "Repository":
+        """The repository at `root`, or the one containing the current directory."""
+        if root is not None:
+            candidate = Path(root).resolve()
+            if not (candidate / MARKER).is_file():
+                raise RepositoryNotFound(f"{candidate} is not a karabakh-data repository (no {MARKER})")
+            return cls(candidate)
+        here = Path.cwd().resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / MARKER).is_file():
+                return cls(candidate)
+        raise RepositoryNotFound(f"no karabakh-data repository (a folder with {MARKER}) at or above {here}; use --root PATH")
+
+    @property
+    def schemas_dir(self) -> Path:
+        return self.root / "schemas"
+
+    @property
+    def csv_dir(self) -> Path:
+        return self.root / "data" / "csv"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.root / "data" / "parquet"
+
+    @property
+    def descriptor_path(self) -> Path:
+        return self.root / "datapackage.json"
+
+    def csv_path(self, table: str) -> Path:
+        return self.csv_dir / f"{table}.csv"
+
+    def parquet_path(self, table: str) -> Path:
+        return self.parquet_dir / f"{table}.parquet"
+
+    def relative(self, path: Path) -> str:
+        """Repository-relative POSIX path, as written in reports and in datapackage.json."""
+        return path.relative_to(self.root).as_posix()
