@@ -1,0 +1,92 @@
+"""The `karabakh-data` command. Acts on the repository in the current directory, or --root PATH.
+
+Exit codes: 0 success; 1 the data has problems (all reported); 2 usage or repository errors;
+3 an internal error (reported in one line; KARABAKH_DATA_DEBUG=1 shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from .problems import REPORT_FORMATS, format_problems
+from .repository import Repository, RepositoryNotFound
+
+
+def _validate(repo: Repository, args) -> int:
+    from .validate import validate
+
+    result = validate(repo)
+    if result.problems or args.format != "text":
+        print(format_problems(result.problems, args.format))
+    if result.ok and args.format == "text":
+        rows = sum(d.num_rows for d in result.data.values())
+        print(f"valid: {len(result.data)} tables, {rows} rows")
+    return 0 if result.ok else 1
+
+
+def _build(repo: Repository, args) -> int:
+    from .build import build
+
+    result = build(repo)
+    if not result.ok:
+        print(format_problems(result.problems, args.format))
+        print("build aborted: nothing was written", file=sys.stderr)
+        return 1
+    print(f"built {len(result.rows)} tables, {sum(result.rows.values())} rows: data/parquet/, datapackage.json")
+    return 0
+
+
+def _fmt(repo: Repository, args) -> int:
+    from .fmt import format_repository
+
+    result = format_repository(repo, check=args.check)
+    for file, diff in result.changed.items():
+        if args.check:
+            sys.stdout.write(diff)
+        print(f"{'not canonical' if args.check else 'reformatted'}: {file}")
+    if result.problems:
+        print(format_problems(result.problems, "text"))
+    if not result.changed and not result.problems:
+        print("all files are in canonical form")
+    return 1 if result.problems or (args.check and result.changed) else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="karabakh-data", description=__doc__.split("\n")[0])
+    p.add_argument("--root", help="repository to act on (default: the one containing the current directory)")
+    sub = p.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("validate", help="check every table and rule; report every problem; write nothing")
+    v.add_argument("--format", choices=REPORT_FORMATS, default="text", help="report format (default: text)")
+    v.set_defaults(run=_validate)
+    b = sub.add_parser("build", help="validate, then write data/parquet/ and datapackage.json (all or nothing)")
+    b.add_argument("--format", choices=REPORT_FORMATS, default="text", help="report format for problems")
+    b.set_defaults(run=_build)
+    f = sub.add_parser("fmt", help="rewrite data/csv/*.csv in canonical form (fills offsets from quotes)")
+    f.add_argument("--check", action="store_true", help="change nothing; show a diff and exit 1 if a file is not canonical")
+    f.set_defaults(run=_fmt)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        repo = Repository.find(args.root)
+    except RepositoryNotFound as exc:
+        print(f"karabakh-data: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return args.run(repo, args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # never a traceback for users; one line that says what broke
+        if os.environ.get("KARABAKH_DATA_DEBUG"):
+            raise
+        print(f"karabakh-data: internal error: {type(exc).__name__}: {exc} (set KARABAKH_DATA_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
