@@ -100,7 +100,7 @@ def format_repository(repo: Repository, check: bool = False) -> FmtResult:
     try:
         package = load_package(repo.schemas_dir)
     except SchemaError as exc:
-        result.problems.append(Problem(exc.path, None, None, None, "schema", None, exc.message))
+        result.problems.append(Problem(repo.display(exc.path), None, None, exc.field, "schema", None, exc.message))
         return result
     readable = {}
     for table in package.tables.values():

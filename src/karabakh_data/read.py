@@ -187,6 +187,11 @@ def read_table(repo: Repository, table: Table) -> tuple[TableData | None, list[P
         return None, problems + (found or [Problem(file, None, None, None, "csv-syntax", None, f"malformed CSV: {exc}")])
     if invalid_rows:
         return None, problems + _syntax_problems(file, text, len(header))
+    if data.count(b'"') % 2:
+        # an unterminated quote silently swallows the rest of the file into one cell
+        found = [p for p in _syntax_problems(file, text, len(header)) if p.rule == "csv-syntax"]
+        return None, problems + (found or [Problem(file, None, None, None, "csv-syntax", None,
+                                                   "unbalanced quote characters: a quoted cell is not closed")])
     if strings.num_rows == 0:
         strings = pa.table({name: pa.array([], pa.string()) for name in header})
     strings = strings.select(table.field_names)

@@ -55,3 +55,10 @@ class Repository:
     def relative(self, path: Path) -> str:
         """Repository-relative POSIX path, as written in reports and in datapackage.json."""
         return path.relative_to(self.root).as_posix()
+
+    def display(self, path: str | Path) -> str:
+        """A path for a report: repository-relative when it lies inside the repository."""
+        try:
+            return Path(path).resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)

@@ -30,10 +30,11 @@ ENRICHMENT_BY_ORIGIN = "date_origin"
 class SchemaError(Exception):
     """A schema file that cannot be used: names the file, the field and the keyword."""
 
-    def __init__(self, path: str, message: str):
-        super().__init__(f"{path}: {message}")
+    def __init__(self, path: str, message: str, field: str | None = None):
+        super().__init__(f"{path}: {'field ' + repr(field) + ': ' if field else ''}{message}")
         self.path = path
         self.message = message
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -101,30 +102,30 @@ class Package:
         return [t.name for t in self.tables.values() if not groups or t.group in groups]
 
 
-def _check_keys(where: str, obj: dict, allowed: set, what: str) -> None:
+def _check_keys(path: str, obj: dict, allowed: set, what: str, field: str | None = None) -> None:
     unknown = sorted(set(obj) - allowed)
     if unknown:
-        raise SchemaError(where, f"unknown {what} keyword(s) {unknown}; known: {sorted(allowed)}")
+        raise SchemaError(path, f"unknown {what} keyword(s) {unknown}; known: {sorted(allowed)}", field)
 
 
 def _parse_field(path: str, raw: dict) -> Field:
     if not isinstance(raw, dict) or "name" not in raw:
         raise SchemaError(path, f"a field must be an object with a name, got {raw!r}")
-    where = f"{path}: field {raw['name']!r}"
-    _check_keys(where, raw, FIELD_KEYS, "field")
+    name = raw["name"]
+    _check_keys(path, raw, FIELD_KEYS, "field", name)
     if raw.get("type") not in FIELD_TYPES:
-        raise SchemaError(where, f"type {raw.get('type')!r} is not supported; supported: {sorted(FIELD_TYPES)}")
+        raise SchemaError(path, f"type {raw.get('type')!r} is not supported; supported: {sorted(FIELD_TYPES)}", name)
     if not raw.get("description"):
-        raise SchemaError(where, "every field needs a description")
+        raise SchemaError(path, "every field needs a description", name)
     cons = raw.get("constraints", {})
-    _check_keys(where, cons, CONSTRAINT_KEYS, "constraint")
+    _check_keys(path, cons, CONSTRAINT_KEYS, "constraint", name)
     if raw["type"] != "string" and ({"pattern", "minLength", "maxLength"} & set(cons)):
-        raise SchemaError(where, "pattern/minLength/maxLength apply to string fields only")
+        raise SchemaError(path, "pattern/minLength/maxLength apply to string fields only", name)
     if raw["type"] not in ("integer", "number") and ({"minimum", "maximum"} & set(cons)):
-        raise SchemaError(where, "minimum/maximum apply to integer and number fields only")
+        raise SchemaError(path, "minimum/maximum apply to integer and number fields only", name)
     enrichment = raw.get("x-enrichment")
     if enrichment not in (None, ENRICHMENT_ALWAYS, ENRICHMENT_BY_ORIGIN):
-        raise SchemaError(where, f"x-enrichment must be {ENRICHMENT_ALWAYS!r} or {ENRICHMENT_BY_ORIGIN!r}, got {enrichment!r}")
+        raise SchemaError(path, f"x-enrichment must be {ENRICHMENT_ALWAYS!r} or {ENRICHMENT_BY_ORIGIN!r}, got {enrichment!r}", name)
     return Field(
         name=raw["name"], type=raw["type"], description=raw["description"],
         required=bool(cons.get("required", False)), unique=bool(cons.get("unique", False)),
@@ -147,8 +148,8 @@ def parse_table(name: str, group: str, raw: dict, path: str) -> Table:
         raise SchemaError(path, f"primaryKey {list(pk)} must name existing fields")
     fks = []
     for fk in raw.get("foreignKeys", []):
-        _check_keys(f"{path}: foreignKey", fk, {"fields", "reference"}, "foreignKey")
-        _check_keys(f"{path}: foreignKey reference", fk["reference"], {"resource", "fields"}, "reference")
+        _check_keys(path, fk, {"fields", "reference"}, "foreignKey")
+        _check_keys(path, fk["reference"], {"resource", "fields"}, "foreignKey reference")
         fks.append(ForeignKey(tuple(fk["fields"]), fk["reference"]["resource"], tuple(fk["reference"]["fields"])))
         if any(f not in names for f in fk["fields"]):
             raise SchemaError(path, f"foreign key fields {fk['fields']} must exist in the table")

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from .pandera_schemas import check_table
 from .problems import Problem
-from .read import TableData, read_table
+from .fmt import canonical_text
+from .read import TableData, read_table, source_texts
 from .repository import Repository
 from .rules import RULES, Context
 from .schemas import Package, SchemaError, load_package
@@ -26,16 +27,25 @@ class Validation:
         return not self.problems
 
 
+def check_canonical(data: dict[str, TableData], texts: dict[str, str]) -> list[Problem]:
+    """Each readable file must already be in the form `karabakh-data fmt` writes."""
+    problems = []
+    for table in data.values():
+        canonical, _ = canonical_text(table, texts)  # span problems are reported by check_spans
+        if canonical != table.text:
+            old, new = table.text.splitlines(), canonical.splitlines()
+            line = next((i for i, (a, b) in enumerate(zip(old, new), 1) if a != b), min(len(old), len(new)) + 1)
+            problems.append(Problem(table.file, line, None, None, "not-canonical", old[line - 1][:200] if line <= len(old) else None,
+                                    "the file is not in canonical form (column and row order, spelling of numbers, dates and "
+                                    "booleans, quoting, offsets): run `karabakh-data fmt`"))
+    return problems
+
+
 def validate(repo: Repository) -> Validation:
     try:
         package = load_package(repo.schemas_dir)
     except SchemaError as exc:
-        file = exc.path
-        try:
-            file = repo.relative(repo.root / exc.path) if not exc.path.startswith(str(repo.root)) else repo.relative(type(repo.root)(exc.path))
-        except ValueError:
-            pass
-        return Validation(repo, None, problems=[Problem(file, None, None, None, "schema", None, exc.message)])
+        return Validation(repo, None, problems=[Problem(repo.display(exc.path), None, None, exc.field, "schema", None, exc.message)])
     result = Validation(repo, package)
     for table in package.tables.values():
         data, problems = read_table(repo, table)
@@ -47,5 +57,6 @@ def validate(repo: Repository) -> Validation:
     for rule in RULES:
         result.problems += list(rule(ctx))
     result.texts = ctx.texts
+    result.problems += check_canonical(result.data, source_texts(repo, result.data.get("sources")))
     result.problems.sort(key=lambda p: (p.file, p.line or 0, p.rule, p.field or "", p.message))
     return result

@@ -1,0 +1,74 @@
+"""Shared fixtures: the real repository, scratch copies of it to break, and CSV editing helpers."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from karabakh_data.repository import Repository
+
+ROOT = Path(__file__).resolve().parents[1]
+COPIED = ("schemas", "seeds", "data", "datapackage.json", "README.md")
+
+
+@pytest.fixture(scope="session")
+def real_repo() -> Repository:
+    return Repository(ROOT)
+
+
+@pytest.fixture
+def scratch(tmp_path) -> Repository:
+    """A copy of the repository's data, schemas and seeds that a test may break."""
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        else:
+            shutil.copy2(source, tmp_path / name)
+    return Repository(tmp_path)
+
+
+def read_rows(repo: Repository, table: str) -> tuple[list[str], list[list[str]]]:
+    with open(repo.csv_path(table), newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    return rows[0], rows[1:]
+
+
+def write_rows(repo: Repository, table: str, header: list[str], rows: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([header, *rows])
+    repo.csv_path(table).write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def set_cell(repo: Repository, table: str, record: str, field: str, value: str) -> None:
+    """Set one cell of the row whose first column is `record` (or, with '/', whose key columns match)."""
+    header, rows = read_rows(repo, table)
+    parts = record.split("/")
+    hits = [r for r in rows if r[: len(parts)] == parts]
+    assert len(hits) == 1, f"{table}: {record} matches {len(hits)} rows"
+    hits[0][header.index(field)] = value
+    write_rows(repo, table, header, rows)
+
+
+def get_cell(repo: Repository, table: str, record: str, field: str) -> str:
+    header, rows = read_rows(repo, table)
+    parts = record.split("/")
+    return next(r for r in rows if r[: len(parts)] == parts)[header.index(field)]
+
+
+def published_digest(repo: Repository) -> dict[str, str]:
+    """sha256 of every file under data/ plus datapackage.json and README.md."""
+    files = [p for p in (repo.root / "data").rglob("*") if p.is_file()]
+    files += [repo.descriptor_path, repo.root / "README.md"]
+    return {str(p.relative_to(repo.root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "karabakh_data.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300)

@@ -1,0 +1,189 @@
+"""Known-bad contributions: each must be rejected with the right rule at the right place, and
+`build` must then change no published byte. One case per validation rule (and per link table for
+foreign keys)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import get_cell, published_digest, read_rows, run_cli, set_cell, write_rows
+from karabakh_data.build import build
+from karabakh_data.validate import validate
+
+
+def cell(table, record, field, value):
+    return lambda repo: set_cell(repo, table, record, field, value)
+
+
+def cells(*edits):
+    def apply(repo):
+        for edit in edits:
+            set_cell(repo, *edit)
+    return apply
+
+
+def shift_span(table, record, by):
+    def apply(repo):
+        start = int(get_cell(repo, table, record, "char_start"))
+        end = int(get_cell(repo, table, record, "char_end"))
+        set_cell(repo, table, record, "char_start", str(start + by))
+        set_cell(repo, table, record, "char_end", str(end + by))
+    return apply
+
+
+def raw_file(table, transform):
+    def apply(repo):
+        path = repo.csv_path(table)
+        path.write_bytes(transform(path.read_bytes()))
+    return apply
+
+
+def duplicate_row(table, index):
+    def apply(repo):
+        header, rows = read_rows(repo, table)
+        write_rows(repo, table, header, rows + [list(rows[index])])
+    return apply
+
+
+def edit_schema(table, edit):
+    def apply(repo):
+        path = repo.schemas_dir / f"{table}.json"
+        schema = json.loads(path.read_text())
+        edit(schema)
+        path.write_text(json.dumps(schema))
+    return apply
+
+
+def add_seed(repo):
+    (repo.root / "seeds" / "001_0000000000000000.txt").write_text("An article nobody coded.")
+
+
+def edit_seed(repo):
+    path = next((repo.root / "seeds").glob("*.txt"))
+    path.write_bytes(path.read_bytes().replace(b"six Azerbaijanis", b"six  Azerbaijanis"))
+
+
+# (case id, mutation, file, rule, record, field); record/field None = not checked
+CASES = [
+    # types and schema constraints
+    ("type-integer", cell("events", "evt-0002", "fatalities_best", "six"), "events", "type", "evt-0002", "fatalities_best"),
+    ("type-date-impossible", cell("events", "evt-0001", "date_end", "2023-09-31"), "events", "type", "evt-0001", "date_end"),
+    ("type-date-format", cell("events", "evt-0001", "date_start", "19/09/2023"), "events", "type", "evt-0001", "date_start"),
+    ("type-number", cell("locations", "loc-0002", "latitude", "39,8"), "locations", "type", "loc-0002", "latitude"),
+    ("type-boolean", cell("vocab_factuality", "asserted", "allows_acled", "yes"), "vocab_factuality", "type", "asserted", "allows_acled"),
+    ("required", cell("events", "evt-0003", "summary", ""), "events", "required", "evt-0003", "summary"),
+    ("required-offsets", cell("actors", "act-0004", "char_start", ""), "actors", "required", "act-0004", "char_start"),
+    ("enum", cell("enrichments", "enr-0001", "confidence", "certain"), "enrichments", "enum", "enr-0001", "confidence"),
+    ("pattern-id", cell("actors", "act-0004", "actor_id", "ACT-4"), "actors", "pattern", "ACT-4", "actor_id"),
+    ("pattern-country", cell("actors", "act-0004", "country_code", "AZ"), "actors", "pattern", "act-0004", "country_code"),
+    ("pattern-wikidata", cells(("actors", "act-0001", "wikidata_id", "Q0227"), ("enrichments", "enr-0043", "value", "Q0227")), "actors", "pattern", "act-0001", "wikidata_id"),
+    ("max-length", cell("events", "evt-0003", "summary", "x" * 501), "events", "length", "evt-0003", "summary"),
+    ("minimum", cell("events", "evt-0002", "fatalities_low", "-1"), "events", "minimum", "evt-0002", "fatalities_low"),
+    ("maximum-latitude", cells(("locations", "loc-0002", "latitude", "123.4"), ("enrichments", "enr-0047", "value", "123.4")), "locations", "maximum", "loc-0002", "latitude"),
+    ("primary-key", cell("actors", "act-0002", "actor_id", "act-0001"), "actors", "primary-key", "act-0001", "actor_id"),
+    ("primary-key-composite", duplicate_row("event_actors", 0), "event_actors", "primary-key", None, "event_id,actor_id,role"),
+    # foreign keys, one per link table and the main references
+    ("fk-event-location", cell("events", "evt-0001", "location_id", "loc-9999"), "events", "foreign-key", "evt-0001", "location_id"),
+    ("fk-event-claimant", cell("events", "evt-0002", "claimed_by_actor_id", "act-9999"), "events", "foreign-key", "evt-0002", "claimed_by_actor_id"),
+    ("fk-event-vocabulary", cell("events", "evt-0001", "factuality", "certain"), "events", "foreign-key", "evt-0001", "factuality"),
+    ("fk-event-actors-actor", cell("event_actors", "evt-0001/act-0001", "actor_id", "act-9999"), "event_actors", "foreign-key", None, "actor_id"),
+    ("fk-event-actors-event", cell("event_actors", "evt-0001/act-0001", "event_id", "evt-9999"), "event_actors", "foreign-key", None, "event_id"),
+    ("fk-agreement-parties-agreement", cell("agreement_parties", "agr-0002/act-0001", "agreement_id", "agr-9999"), "agreement_parties", "foreign-key", None, "agreement_id"),
+    ("fk-agreement-parties-actor", cell("agreement_parties", "agr-0002/act-0005", "actor_id", "act-9999"), "agreement_parties", "foreign-key", None, "actor_id"),
+    ("fk-parent-actor", cell("actors", "act-0004", "parent_actor_id", "act-9999"), "actors", "foreign-key", "act-0004", "parent_actor_id"),
+    ("acled-invalid-pair", cell("events", "evt-0020", "acled_sub_event_type", "Attack"), "events", "foreign-key", "evt-0020", "acled_event_type,acled_sub_event_type"),
+    ("acled-partial-pair", cell("events", "evt-0020", "acled_sub_event_type", ""), "events", "foreign-key-partial", "evt-0020", "acled_event_type,acled_sub_event_type"),
+    ("acled-incomplete", cell("events", "evt-0020", "acled_disorder_type", ""), "events", "acled-incomplete", "evt-0020", "acled_event_type"),
+    ("acled-disorder", cell("events", "evt-0020", "acled_disorder_type", "Strategic developments"), "events", "acled-disorder", "evt-0020", "acled_disorder_type"),
+    # evidence spans
+    ("quote-not-in-source", cell("actors", "act-0004", "quote", "Azerbaijani army position"), "actors", "span", "act-0004", "char_start"),
+    ("quote-absent", cell("actors", "act-0004", "quote", "Azerbaijani navy positions"), "actors", "quote-not-in-source", "act-0004", "quote"),
+    ("span-off-by-one", shift_span("events", "evt-0004", 1), "events", "span", "evt-0004", "char_start"),
+    ("quote-ambiguous", cells(("locations", "loc-0002", "quote", "Nagorno-Karabakh"), ("locations", "loc-0002", "char_start", ""), ("locations", "loc-0002", "char_end", "")), "locations", "quote-ambiguous", "loc-0002", "quote"),
+    # dates and counts
+    ("date-order", cells(("events", "evt-0016", "date_end", "2020-09-01"), ("enrichments", "enr-0028", "value", "2020-09-01")), "events", "date-order", "evt-0016", "date_end"),
+    ("date-precision-month", cells(("events", "evt-0013", "date_start", "2023-09-02"), ("enrichments", "enr-0019", "value", "2023-09-02")), "events", "date-precision", "evt-0013", "date_precision"),
+    ("date-precision-span", cell("events", "evt-0002", "date_precision", "week"), "events", "date-precision", "evt-0002", "date_precision"),
+    ("date-missing", cell("events", "evt-0006", "date_precision", "day"), "events", "date-missing", "evt-0006", "date_start"),
+    ("date-origin-none", cell("events", "evt-0001", "date_origin", "none"), "events", "date-origin", "evt-0001", "date_start"),
+    ("date-stated-year", cell("events", "evt-0001", "date_origin", "stated"), "events", "date-stated", "evt-0001", "date_start"),
+    ("date-inferred-note", cell("events", "evt-0015", "coder_note", ""), "events", "date-inferred-note", "evt-0015", "coder_note"),
+    ("fatalities-order", cell("events", "evt-0002", "fatalities_low", "7"), "events", "fatalities-order", "evt-0002", "fatalities_low"),
+    # attribution
+    ("claimant-missing", cell("events", "evt-0006", "claimed_by_actor_id", ""), "events", "claimant-missing", "evt-0006", "claimed_by_actor_id"),
+    ("claimant-unexpected", cell("events", "evt-0001", "claimed_by_actor_id", "act-0003"), "events", "claimant-unexpected", "evt-0001", "claimed_by_actor_id"),
+    ("claimant-link", cell("events", "evt-0002", "claimed_by_actor_id", "act-0003"), "events", "claimant-link", "evt-0002", "claimed_by_actor_id"),
+    ("acled-not-allowed", cells(("events", "evt-0010", "acled_disorder_type", "Political violence"), ("events", "evt-0010", "acled_event_type", "Violence against civilians"), ("events", "evt-0010", "acled_sub_event_type", "Attack")), "events", "acled-not-allowed", "evt-0010", "acled_event_type"),
+    # places and enrichment
+    ("coordinates-pair", cell("locations", "loc-0002", "longitude", ""), "locations", "coordinates-pair", "loc-0002", "longitude"),
+    ("coordinates-precision", cell("locations", "loc-0002", "geo_precision", "unknown"), "locations", "coordinates-precision", "loc-0002", "geo_precision"),
+    ("enrichment-missing-id", cell("locations", "loc-0004", "wikidata_id", "Q12345"), "locations", "enrichment-missing", "loc-0004", "wikidata_id"),
+    ("enrichment-missing-coordinate", cells(("locations", "loc-0004", "latitude", "41.0"), ("locations", "loc-0004", "longitude", "45.0"), ("locations", "loc-0004", "geo_precision", "sub_country_region")), "locations", "enrichment-missing", "loc-0004", "latitude"),
+    ("enrichment-mismatch", cell("enrichments", "enr-0044", "value", "Q400"), "enrichments", "enrichment-mismatch", "enr-0044", "value"),
+    ("enrichment-target-record", cell("enrichments", "enr-0044", "record_id", "act-9999"), "enrichments", "enrichment-target", "enr-0044", "record_id"),
+    ("enrichment-target-field", cell("enrichments", "enr-0044", "field_name", "name"), "enrichments", "enrichment-target", "enr-0044", "field_name"),
+    ("enrichment-reference", cell("enrichments", "enr-0044", "reference", ""), "enrichments", "enrichment-reference", "enr-0044", "reference"),
+    ("enrichment-origin", cell("events", "evt-0001", "date_origin", "coder_inferred"), "events", "enrichment-origin", "evt-0001", "date_origin"),
+    # sources
+    ("source-hash", edit_seed, "sources", "source-hash", "000_bbb370cb1e115a94", "text_sha256"),
+    ("source-unlisted", add_seed, "seeds/001_0000000000000000.txt", "source-unlisted", None, None),
+    # file and header level
+    ("header-unknown", raw_file("actors", lambda b: b.replace(b"coder_note\n", b"coder_note,extra\n", 1)), "actors", "header-unknown", None, "extra"),
+    ("header-missing", raw_file("vocab_basis_type", lambda b: b.replace(b"basis_type,requires_reference,description", b"basis_type,description", 1)), "vocab_basis_type", "header-missing", None, "requires_reference"),
+    ("header-duplicate", raw_file("vocab_agreement_status", lambda b: b.replace(b"status,description", b"status,status", 1)), "vocab_agreement_status", "header-duplicate", None, "status"),
+    ("ragged-row", raw_file("vocab_agreement_status", lambda b: b + b"extra,row,cells\n"), "vocab_agreement_status", "csv-ragged-row", None, None),
+    ("stray-quote", raw_file("vocab_agreement_status", lambda b: b + b'broken,"unterminated\n'), "vocab_agreement_status", "csv-syntax", None, None),
+    ("bom", raw_file("vocab_agreement_status", lambda b: b"\xef\xbb\xbf" + b), "vocab_agreement_status", "bom", None, None),
+    ("encoding", raw_file("vocab_agreement_status", lambda b: b + b"latin,caf\xe9\n"), "vocab_agreement_status", "encoding", None, None),
+    ("crlf", raw_file("vocab_agreement_status", lambda b: b.replace(b"\n", b"\r\n")), "vocab_agreement_status", "line-ending", None, None),
+    ("schema-unknown-keyword", edit_schema("events", lambda s: s["fields"][0]["constraints"].update(format="email")), "schemas/events.json", "schema", None, None),
+]
+
+
+def _file(name: str) -> str:
+    return name if "/" in name else f"data/csv/{name}.csv"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_rejected_and_build_writes_nothing(scratch, case):
+    _, mutate, table, rule, record, field = case
+    mutate(scratch)
+    before = published_digest(scratch)
+    problems = validate(scratch).problems
+    matches = [p for p in problems if p.rule == rule and p.file == _file(table)
+               and (record is None or p.record == record) and (field is None or p.field == field)]
+    assert matches, f"expected [{rule}] at {table} {record} {field}; got:\n" + "\n".join(map(str, problems))
+    if record is not None and not _file(table).startswith("seeds/"):
+        assert all(p.line for p in matches), "row-level problems carry a line number"
+    result = build(scratch)
+    assert not result.ok
+    assert published_digest(scratch) == before, "a failed build must not change any published file"
+    assert not list(scratch.root.glob(".staging-*")), "the staging folder is removed"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c[0] in ("type-integer", "ragged-row", "schema-unknown-keyword", "encoding")],
+                         ids=lambda c: c[0])
+def test_cli_reports_bad_input_without_traceback(scratch, case):
+    case[1](scratch)
+    for command in (["validate"], ["build"], ["validate", "--format", "json"]):
+        proc = run_cli("--root", str(scratch.root), *command)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "Traceback" not in proc.stdout + proc.stderr
+        assert case[3] in proc.stdout
+
+
+def test_every_problem_is_reported_at_once(scratch):
+    set_cell(scratch, "events", "evt-0002", "fatalities_best", "six")
+    set_cell(scratch, "actors", "act-0004", "country_code", "AZ")
+    set_cell(scratch, "enrichments", "enr-0044", "reference", "")
+    rules = {p.rule for p in validate(scratch).problems}
+    assert {"type", "pattern", "enrichment-reference"} <= rules
+
+
+def test_line_numbers_point_at_the_row(scratch):
+    set_cell(scratch, "events", "evt-0005", "fatalities_low", "-3")
+    problem = next(p for p in validate(scratch).problems if p.rule == "minimum")
+    lines = scratch.csv_path("events").read_text().splitlines()
+    assert lines[problem.line - 1].startswith("evt-0005,")
