@@ -180,7 +180,8 @@ def read_table(repo: Repository, table: Table) -> tuple[TableData | None, list[P
             read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: invalid_rows.append(row) or "skip"),
             convert_options=pa_csv.ConvertOptions(column_types={name: pa.string() for name in header},
-                                                  strings_can_be_null=True, quoted_strings_can_be_null=True),
+                                                  # only an empty cell is missing: "NA" (Namibia) or "null" is text
+                                                  null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
     except (pa.ArrowInvalid, ValueError) as exc:
         found = _syntax_problems(file, text, len(header))

@@ -1,0 +1,82 @@
+"""The command line: acts on the repository it is run in (or --root), reports in three formats,
+keeps canonical form."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import get_cell, read_rows, run_cli, set_cell, write_rows
+
+
+def test_validate_passes_on_the_repository(real_repo):
+    proc = run_cli("validate", cwd=real_repo.root / "data" / "csv")  # found from a subfolder
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("valid: 24 tables")
+
+
+def test_commands_act_on_root(scratch, tmp_path):
+    set_cell(scratch, "events", "evt-0002", "fatalities_high", "5")
+    proc = run_cli("--root", str(scratch.root), "validate", cwd=tmp_path)
+    assert proc.returncode == 1 and "fatalities-order" in proc.stdout
+    proc = run_cli("validate", cwd=scratch.root)
+    assert proc.returncode == 1 and "fatalities-order" in proc.stdout
+
+
+def test_outside_a_repository_is_a_clear_usage_error(tmp_path):
+    proc = run_cli("validate", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "not a karabakh-data repository" in proc.stderr or "no karabakh-data repository" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_json_report_shape(scratch):
+    set_cell(scratch, "events", "evt-0002", "fatalities_best", "six")
+    proc = run_cli("--root", str(scratch.root), "validate", "--format", "json")
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 1 and report["valid"] is False and report["count"] == len(report["problems"])
+    problem = next(p for p in report["problems"] if p["rule"] == "type")
+    assert problem == {"file": "data/csv/events.csv", "line": 3, "record": "evt-0002", "field": "fatalities_best",
+                       "rule": "type", "value": "six", "message": problem["message"]}
+
+
+def test_github_annotations(scratch):
+    set_cell(scratch, "events", "evt-0002", "fatalities_best", "six")
+    proc = run_cli("--root", str(scratch.root), "validate", "--format", "github")
+    assert "::error file=data/csv/events.csv,line=3,title=type::record evt-0002 field fatalities_best" in proc.stdout
+
+
+def test_fmt_fills_offsets_sorts_rows_and_orders_columns(scratch):
+    header, rows = read_rows(scratch, "actors")
+    expected = {r[0]: (r[header.index("char_start")], r[header.index("char_end")]) for r in rows}
+    for r in rows:
+        r[header.index("char_start")] = r[header.index("char_end")] = ""
+    order = list(reversed(range(len(header))))
+    write_rows(scratch, "actors", [header[i] for i in order], [[r[i] for i in order] for r in reversed(rows)])
+    proc = run_cli("--root", str(scratch.root), "fmt", "--check")
+    assert proc.returncode == 1 and "-actor_id" not in proc.stdout and "+actor_id,name" in proc.stdout
+    assert run_cli("--root", str(scratch.root), "fmt").returncode == 0
+    header2, rows2 = read_rows(scratch, "actors")
+    assert header2 == header
+    assert [r[0] for r in rows2] == sorted(expected)
+    assert {r[0]: (r[header.index("char_start")], r[header.index("char_end")]) for r in rows2} == expected
+    assert run_cli("--root", str(scratch.root), "fmt", "--check").returncode == 0
+    assert run_cli("--root", str(scratch.root), "validate").returncode == 0
+
+
+def test_fmt_refuses_to_guess_an_ambiguous_quote(scratch):
+    set_cell(scratch, "locations", "loc-0002", "quote", "Nagorno-Karabakh")
+    set_cell(scratch, "locations", "loc-0002", "char_start", "")
+    proc = run_cli("--root", str(scratch.root), "fmt")
+    assert proc.returncode == 1 and "quote-ambiguous" in proc.stdout
+    assert get_cell(scratch, "locations", "loc-0002", "char_start") == ""
+    # the coder disambiguates by pointing char_start at the occurrence they mean
+    set_cell(scratch, "locations", "loc-0002", "char_start", "1793")
+    text = (scratch.root / "seeds" / "000_bbb370cb1e115a94.txt").read_text()
+    assert text[1793:1793 + len("Nagorno-Karabakh")] == "Nagorno-Karabakh"
+    assert run_cli("--root", str(scratch.root), "fmt").returncode == 0
+    assert get_cell(scratch, "locations", "loc-0002", "char_end") == str(1793 + len("Nagorno-Karabakh"))
+
+
+def test_the_repository_is_in_canonical_form(real_repo):
+    proc = run_cli("fmt", "--check", cwd=real_repo.root)
+    assert proc.returncode == 0, proc.stdout

@@ -1,0 +1,86 @@
+"""The researcher's API: typed DataFrames, light imports, and it works from an installed wheel."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import karabakh_data
+from conftest import ROOT, set_cell
+from karabakh_data.build import build
+from karabakh_data.schemas import load_package
+
+
+@pytest.fixture(scope="module")
+def package(real_repo):
+    return load_package(real_repo.schemas_dir)
+
+
+def expected_dtype(table, field):
+    if field.name in table.categorical:
+        return "category"
+    return {"string": "str", "integer": "Int64", "number": "float64", "boolean": "boolean", "date": "datetime64[ms]"}[field.type]
+
+
+def test_every_table_loads_typed_per_its_schema(package, real_repo):
+    frames = karabakh_data.load_all()
+    assert set(frames) == set(package.tables)
+    for name, frame in frames.items():
+        table = package[name]
+        assert list(frame.columns) == table.field_names
+        with open(real_repo.csv_path(name), newline="") as handle:
+            assert len(frame) == sum(1 for _ in csv.reader(handle)) - 1
+        for f in table.fields:
+            assert str(frame[f.name].dtype) == expected_dtype(table, f), (name, f.name, frame[f.name].dtype)
+
+
+def test_missing_counts_stay_missing_and_dates_are_dates():
+    events = karabakh_data.load("events")
+    assert events["fatalities_best"].isna().any() and events["fatalities_best"].notna().any()
+    assert pd.api.types.is_datetime64_any_dtype(events["date_start"])
+    assert (events["date_start"].dropna() <= events.loc[events["date_start"].notna(), "date_end"]).all()
+
+
+def test_a_literal_na_stays_na(scratch):
+    set_cell(scratch, "actors", "act-0010", "name", "NA")
+    assert build(scratch).ok
+    actors = karabakh_data.load("actors", root=scratch.root)
+    assert actors.loc[actors["actor_id"] == "act-0010", "name"].item() == "NA"
+    assert actors["name"].notna().all()
+
+
+def test_unknown_table_names_the_tables():
+    with pytest.raises(KeyError, match="events"):
+        karabakh_data.load("evnts")
+
+
+def test_loading_does_not_import_the_validation_stack():
+    code = ("import sys, karabakh_data; karabakh_data.load('events'); "
+            "print([m for m in ('pandera', 'frictionless') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_load_works_from_an_installed_wheel(tmp_path):
+    wheels, target, elsewhere = tmp_path / "wheels", tmp_path / "site", tmp_path / "cwd"
+    elsewhere.mkdir()
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
+                   check=True, capture_output=True)
+    wheel = next(wheels.glob("karabakh_data-*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    code = ("import json, karabakh_data; e = karabakh_data.load('events'); "
+            "print(json.dumps([karabakh_data.__file__, len(e), str(e['fatalities_best'].dtype), sorted(karabakh_data.load_all())]))")
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    env.pop("KARABAKH_DATA_ROOT", None)
+    out = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True, check=True).stdout
+    module_file, rows, dtype, names = json.loads(out)
+    assert module_file.startswith(str(target)), "imported from the installed wheel, not the checkout"
+    assert rows == len(karabakh_data.load("events")) and dtype == "Int64"
+    assert names == sorted(karabakh_data.table_names())
