@@ -7,6 +7,76 @@ from dataclasses import asdict, dataclass
 
 REPORT_FORMATS = ("text", "json", "github")
 
+# Every rule a problem can name, with what it checks. The codebook lists them; a test holds every
+# rule to a known-bad input that triggers it.
+RULES = {
+    # files
+    "file-missing": "a table's CSV file exists and is a regular file",
+    "file-size": "a CSV file stays under the size cap",
+    "bom": "a CSV file has no UTF-8 byte order mark",
+    "encoding": "a CSV file is valid UTF-8",
+    "line-ending": "lines end with LF only",
+    "nul-byte": "a CSV file contains no NUL byte",
+    "csv-syntax": "a CSV file parses (quotes closed)",
+    "csv-ragged-row": "every row has as many cells as the header",
+    "header-blank": "every column has a name",
+    "header-duplicate": "no column name appears twice",
+    "header-unknown": "every column is in the table's schema",
+    "header-missing": "every column of the schema is present",
+    "header-order": "columns are in schema order",
+    "not-canonical": "the file is exactly what `karabakh-data fmt` writes",
+    "schema": "a Table Schema uses only understood keywords and is consistent with the others",
+    # schema constraints (generated pandera checks)
+    "type": "a cell parses as its field's type (integer, number, boolean, ISO date)",
+    "required": "a required cell is not empty",
+    "unique": "a unique column has no repeated value",
+    "primary-key": "the primary key is unique",
+    "enum": "a value is one of the field's enum values",
+    "pattern": "a value matches the field's pattern",
+    "length": "a value's length is within minLength/maxLength",
+    "minimum": "a value is at least the field's minimum",
+    "maximum": "a value is at most the field's maximum",
+    # references
+    "foreign-key": "a reference names an existing row (ACLED pairs included)",
+    "foreign-key-partial": "a composite reference is set completely or not at all",
+    # evidence
+    "quote-not-in-source": "the quote occurs in the source text",
+    "quote-ambiguous": "a quote without offsets occurs exactly once",
+    "quote-empty": "a quote is not empty (fmt)",
+    "span": "source text[char_start:char_end] equals the quote",
+    "source-path": "a source's path is seeds/<source_id>.txt",
+    "source-missing": "a source's document exists in seeds/",
+    "source-encoding": "a source document is valid UTF-8",
+    "source-hash": "a source document's SHA-256 matches its row (seeds are never edited)",
+    "source-length": "text_chars matches the document",
+    "source-title": "the title is the document's first line",
+    "source-unlisted": "every document in seeds/ has a sources row",
+    # dates and counts
+    "date-order": "date_start <= date_end",
+    "date-missing": "a dated precision has both dates",
+    "date-precision": "the dates fit the span or calendar alignment their precision requires",
+    "date-origin": "date_origin none has no dates; any other origin has some",
+    "date-stated": "a stated date's year appears in the quote",
+    "date-inferred-note": "an inferred date is explained in coder_note",
+    "fatalities-order": "fatalities_low <= fatalities_best <= fatalities_high",
+    # attribution and codes
+    "claimant-missing": "a claimed event names its claimant",
+    "claimant-unexpected": "an event in the article's own voice names no claimant",
+    "claimant-link": "the claimant is linked in event_actors with role claimant, and only that actor",
+    "acled-incomplete": "the three ACLED fields are set together",
+    "acled-disorder": "the disorder type is the one ACLED files the sub-event type under (where verified)",
+    "acled-not-allowed": "denied, negated, hypothetical and future events carry no ACLED codes",
+    "coordinates-pair": "latitude and longitude are set together",
+    "coordinates-precision": "coordinates are present exactly when the geo precision has coordinates",
+    # enrichment
+    "enrichment-missing": "a value from outside the text has an enrichments row",
+    "enrichment-mismatch": "an enrichments row's value equals the cell it backs",
+    "enrichment-target": "an enrichments row names an existing record and an enrichable field",
+    "enrichment-duplicate": "a value is backed by one enrichments row only",
+    "enrichment-reference": "an enrichment verified in outside sources names them",
+    "enrichment-origin": "a date backed by an enrichment has date_origin enriched",
+}
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -17,6 +87,10 @@ class Problem:
     rule: str  # stable rule name, documented in the codebook
     value: str | None  # the offending value, as written
     message: str  # what is wrong and how to fix it
+
+    def __post_init__(self):
+        if self.rule not in RULES:
+            raise ValueError(f"unregistered rule {self.rule!r}")  # a programming error, caught by the tests
 
     def as_dict(self) -> dict:
         return asdict(self)
