@@ -72,3 +72,13 @@ def published_digest(repo: Repository) -> dict[str, str]:
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "karabakh_data.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def set_version(repo: Repository, version: str) -> None:
+    """Set the data version, as a contributor does when changing data."""
+    import json
+
+    path = repo.schemas_dir / "_package.json"
+    meta = json.loads(path.read_text())
+    meta["version"] = version
+    path.write_text(json.dumps(meta, indent=2) + "\n")

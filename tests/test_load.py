@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import karabakh_data
-from conftest import ROOT, set_cell
+from conftest import ROOT, set_cell, set_version
 from karabakh_data.build import build
 from karabakh_data.schemas import load_package
 
@@ -49,6 +49,7 @@ def test_missing_counts_stay_missing_and_dates_are_dates():
 
 def test_a_literal_na_stays_na(scratch):
     set_cell(scratch, "actors", "act-0010", "name", "NA")
+    set_version(scratch, "0.1.1")
     assert build(scratch).ok
     actors = karabakh_data.load("actors", root=scratch.root)
     assert actors.loc[actors["actor_id"] == "act-0010", "name"].item() == "NA"

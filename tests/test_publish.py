@@ -13,7 +13,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import published_digest, set_cell
+from conftest import published_digest, set_cell, set_version
 from karabakh_data import publish
 from karabakh_data.build import build
 from karabakh_data.schemas import load_package
@@ -35,6 +35,7 @@ def test_two_builds_give_the_same_bytes(scratch):
 
 def test_build_is_all_or_nothing_when_writing_fails(scratch, monkeypatch):
     set_cell(scratch, "events", "evt-0003", "summary", "A corrected summary that would change the output.")
+    set_version(scratch, "0.1.1")
     before = published_digest(scratch)
     calls = []
 
@@ -55,6 +56,7 @@ def test_build_is_all_or_nothing_when_writing_fails(scratch, monkeypatch):
 
 def test_build_picks_up_a_corrected_value(scratch):
     set_cell(scratch, "events", "evt-0003", "summary", "A corrected summary.")
+    set_version(scratch, "0.1.1")
     assert build(scratch).ok
     table = pq.read_table(scratch.parquet_path("events"))
     summaries = dict(zip(table.column("event_id").to_pylist(), table.column("summary").to_pylist()))

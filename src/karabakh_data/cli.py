@@ -30,12 +30,39 @@ def _validate(repo: Repository, args) -> int:
 def _build(repo: Repository, args) -> int:
     from .build import build
 
-    result = build(repo)
-    if not result.ok:
+    result = build(repo, check=args.check)
+    if result.problems:
         print(format_problems(result.problems, args.format))
         print("build aborted: nothing was written", file=sys.stderr)
         return 1
+    if args.check:
+        for name in result.stale:
+            print(f"stale: {name} differs from a fresh build")
+        print("generated files are stale: run `karabakh-data build` and commit" if result.stale else "generated files are fresh")
+        return 1 if result.stale else 0
     print(f"built {len(result.rows)} tables, {sum(result.rows.values())} rows: data/parquet/, datapackage.json")
+    return 0
+
+
+def _release(repo: Repository, args) -> int:
+    from .releases import read_release, release_files
+    from .validate import validate
+
+    result = validate(repo)
+    if not result.ok:
+        print(format_problems(result.problems, "text"))
+        print("release aborted: nothing was written", file=sys.stderr)
+        return 1
+    version = result.package.meta["version"]
+    previous = read_release(repo)
+    if previous is not None and previous["version"] == version:
+        print(f"version {version} is already released: set the next version in schemas/_package.json first", file=sys.stderr)
+        return 1
+    from .fmt import _write_atomically
+
+    for name, text in release_files(repo, result.package, result.data).items():
+        _write_atomically(repo.root / name, text)
+    print(f"recorded release {version}: data/release.json, data/released_ids.csv")
     return 0
 
 
@@ -63,7 +90,10 @@ def parser() -> argparse.ArgumentParser:
     v.set_defaults(run=_validate)
     b = sub.add_parser("build", help="validate, then write data/parquet/ and datapackage.json (all or nothing)")
     b.add_argument("--format", choices=REPORT_FORMATS, default="text", help="report format for problems")
+    b.add_argument("--check", action="store_true", help="write nothing; exit 1 if a committed generated file differs from a fresh build")
     b.set_defaults(run=_build)
+    r = sub.add_parser("release", help="record the current version's identifiers and table hashes (maintainers, at release time)")
+    r.set_defaults(run=_release)
     f = sub.add_parser("fmt", help="rewrite data/csv/*.csv in canonical form (fills offsets from quotes)")
     f.add_argument("--check", action="store_true", help="change nothing; show a diff and exit 1 if a file is not canonical")
     f.set_defaults(run=_fmt)

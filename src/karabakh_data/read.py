@@ -22,6 +22,7 @@ from .repository import Repository
 from .schemas import Table
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
+CONTROL_BYTES = re.compile(rb"[\x01-\x09\x0b\x0c\x0e-\x1f]")  # C0 except NUL (own rule), LF and CR (line-ending)
 LINE_TERMINATOR = "\n"
 # Canonical lexical forms: what fmt writes and what validate accepts.
 LEXICAL = {
@@ -92,6 +93,10 @@ def _check_bytes(file: str, data: bytes) -> list[Problem]:
                                 "the file contains a carriage return; lines must end with LF (\\n) only"))
     if b"\x00" in data:
         problems.append(Problem(file, _line_of_offset(data, data.index(b"\x00")), None, None, "nul-byte", None, "the file contains a NUL byte"))
+    control = CONTROL_BYTES.search(data)
+    if control:
+        problems.append(Problem(file, _line_of_offset(data, control.start()), None, None, "control-char", repr(control.group()),
+                                "the file contains a control character (tab, form feed, escape, ...); only LF may appear"))
     return problems
 
 

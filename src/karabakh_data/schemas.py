@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGE_FILE = "_package.json"
-TABLE_GROUPS = ("source", "coded", "link", "enrichment", "vocabulary")
+TABLE_GROUPS = ("source", "coded", "link", "enrichment", "registry", "vocabulary")
 
 SCHEMA_KEYS = {"$schema", "description", "fields", "primaryKey", "foreignKeys"}
 FIELD_KEYS = {"name", "type", "description", "constraints", "x-enrichment"}
@@ -119,6 +119,8 @@ def _parse_field(path: str, raw: dict) -> Field:
         raise SchemaError(path, "every field needs a description", name)
     cons = raw.get("constraints", {})
     _check_keys(path, cons, CONSTRAINT_KEYS, "constraint", name)
+    if raw["type"] == "string" and "maxLength" not in cons:
+        raise SchemaError(path, "every string field needs a maxLength (an unbounded cell is a denial-of-service risk)", name)
     if raw["type"] != "string" and ({"pattern", "minLength", "maxLength"} & set(cons)):
         raise SchemaError(path, "pattern/minLength/maxLength apply to string fields only", name)
     if raw["type"] not in ("integer", "number") and ({"minimum", "maximum"} & set(cons)):

@@ -10,7 +10,9 @@ from .problems import Problem
 from .fmt import canonical_text
 from .read import TableData, read_table, source_texts
 from .repository import Repository
+from .releases import check_release
 from .rules import RULES, Context
+from .safety import check_content
 from .schemas import Package, SchemaError, load_package
 
 
@@ -53,10 +55,12 @@ def validate(repo: Repository) -> Validation:
         if data is not None:
             result.data[table.name] = data
             result.problems += check_table(data)
+            result.problems += check_content(data)
     ctx = Context(repo, package, result.data)
     for rule in RULES:
         result.problems += list(rule(ctx))
     result.texts = ctx.texts
     result.problems += check_canonical(result.data, source_texts(repo, result.data.get("sources")))
+    result.problems += check_release(repo, package, result.data)
     result.problems.sort(key=lambda p: (p.file, p.line or 0, p.rule, p.field or "", p.message))
     return result

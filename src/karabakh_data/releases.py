@@ -1,0 +1,126 @@
+"""Releases: identifiers are never reused, and the data version follows the Data Package rules.
+
+`karabakh-data release` records the state of a release in two generated files:
+- data/released_ids.csv: every identifier ever released (append-only);
+- data/release.json: the version, and per table the SHA-256 of its CSV file, its fields and rows.
+validate compares the working tree with that record: changed data needs a new version, and the
+new version must be at least the bump the change requires (column renamed/removed/reordered or a
+table removed = major; rows or tables added = minor; values corrected = patch).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+
+from .problems import Problem
+from .read import TableData
+from .repository import Repository
+from .schemas import Package
+
+RELEASE_FILE = "data/release.json"
+RELEASED_IDS_FILE = "data/released_ids.csv"
+PACKAGE_FILE = "schemas/_package.json"
+ID_TABLES = ("actors", "agreements", "enrichments", "events", "locations")
+LEVELS = ("patch", "minor", "major")
+SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+
+
+def current_ids(data: dict[str, TableData]) -> set[tuple[str, str]]:
+    ids = set()
+    for name in ID_TABLES:
+        if name in data:
+            key = data[name].table.primary_key[0]
+            ids.update((name, v) for v in data[name].strings.column(key).to_pylist() if v)
+    return ids
+
+
+def read_released_ids(repo: Repository) -> set[tuple[str, str]]:
+    path = repo.root / RELEASED_IDS_FILE
+    if not path.is_file():
+        return set()
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {(r["table_name"], r["record_id"]) for r in csv.DictReader(handle)}
+
+
+def read_release(repo: Repository) -> dict | None:
+    path = repo.root / RELEASE_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def snapshot(repo: Repository, package: Package, data: dict[str, TableData]) -> dict:
+    return {
+        "version": package.meta["version"],
+        "tables": {name: {"sha256": hashlib.sha256(repo.csv_path(name).read_bytes()).hexdigest(),
+                          "fields": table.field_names, "rows": data[name].num_rows}
+                   for name, table in package.tables.items()},
+    }
+
+
+def required_bump(old: dict, new: dict, released: set, ids: set) -> str | None:
+    """The smallest version bump the change from `old` to `new` needs; None when nothing changed."""
+    if old["tables"] == new["tables"]:
+        return None
+    if any(name not in new["tables"] or new["tables"][name]["fields"] != t["fields"] for name, t in old["tables"].items()):
+        return "major"
+    if set(new["tables"]) - set(old["tables"]) or (ids - released) or any(
+            new["tables"][name]["rows"] > t["rows"] for name, t in old["tables"].items()):
+        return "minor"
+    return "patch"
+
+
+def bump_level(old: str, new: str) -> str | None:
+    """The level by which `new` is ahead of `old`; None when it is not ahead."""
+    a, b = (tuple(map(int, SEMVER.match(v).groups())) for v in (old, new))
+    if b <= a:
+        return None
+    return "major" if b[0] > a[0] else "minor" if b[1] > a[1] else "patch"
+
+
+def check_release(repo: Repository, package: Package, data: dict[str, TableData]) -> list[Problem]:
+    problems = []
+    version = package.meta.get("version", "")
+    if not SEMVER.match(str(version)):
+        return [Problem(PACKAGE_FILE, None, None, "version", "version", str(version), "the version must be MAJOR.MINOR.PATCH")]
+    ids, released = current_ids(data), read_released_ids(repo)
+    retired = data.get("retired_ids")
+    retired_ids = set()
+    if retired is not None:
+        for row, (rid, table) in enumerate(zip(retired.strings.column("retired_id").to_pylist(), retired.strings.column("table_name").to_pylist())):
+            retired_ids.add((table, rid))
+            if (table, rid) in ids:
+                problems.append(retired.problem(row, "retired_id", "id-reused", f"{rid} is retired but {table} uses it again: "
+                                                "identifiers are never reused; give the row a new one"))
+    for table, rid in sorted(released - ids - retired_ids):
+        if table in data:  # an unreadable table reports its own problems
+            problems.append(Problem(f"data/csv/{table}.csv", None, rid, data[table].table.primary_key[0], "id-removed", rid,
+                                    f"{rid} was released and is gone: restore the row, or list it in retired_ids.csv with the reason"))
+    old = read_release(repo)
+    if old is None or len(data) != len(package.tables):
+        return problems  # no release yet, or tables unreadable (their problems are reported)
+    needed = required_bump(old, snapshot(repo, package, data), released, ids)
+    if needed is None:
+        return problems
+    have = bump_level(old["version"], version) if SEMVER.match(old["version"]) else "major"
+    if have is None:
+        changed = sorted(n for n, t in snapshot(repo, package, data)["tables"].items() if old["tables"].get(n) != t)
+        problems.append(Problem(PACKAGE_FILE, None, None, "version", "version-not-bumped", version,
+                                f"the data changed since release {old['version']} ({', '.join(changed)}) but the version did not: "
+                                f"set a {needed} version in {PACKAGE_FILE} and add it to CHANGELOG.md"))
+    elif LEVELS.index(have) < LEVELS.index(needed):
+        problems.append(Problem(PACKAGE_FILE, None, None, "version", "version-bump", version,
+                                f"the change since release {old['version']} needs a {needed} version bump, not a {have} one"))
+    return problems
+
+
+def release_files(repo: Repository, package: Package, data: dict[str, TableData]) -> dict[str, str]:
+    """The content of the two release records for the current state."""
+    ids = sorted(read_released_ids(repo) | current_ids(data))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["table_name", "record_id"])
+    writer.writerows(ids)
+    return {RELEASE_FILE: json.dumps(snapshot(repo, package, data), indent=2) + "\n", RELEASED_IDS_FILE: buffer.getvalue()}
