@@ -56,6 +56,30 @@ def edit_schema(table, edit):
     return apply
 
 
+def edit_descriptor(edit):
+    def apply(repo):
+        desc = json.loads(repo.descriptor_path.read_text())
+        edit(desc)
+        repo.descriptor_path.write_text(json.dumps(desc))
+    return apply
+
+
+def symlink_parquet(repo):
+    target = repo.parquet_path("actors")
+    outside = repo.root.parent / "outside.parquet"
+    outside.write_bytes(target.read_bytes())
+    target.unlink()
+    target.symlink_to(outside)
+
+
+def symlink_csv(repo):
+    target = repo.csv_path("vocab_agreement_status")
+    outside = repo.root.parent / "outside.csv"
+    outside.write_bytes(target.read_bytes())
+    target.unlink()
+    target.symlink_to(outside)
+
+
 def add_seed(repo):
     (repo.root / "seeds" / "001_0000000000000000.txt").write_text("An article nobody coded.")
 
@@ -143,7 +167,7 @@ CASES = [
 
 
 def _file(name: str) -> str:
-    return name if "/" in name else f"data/csv/{name}.csv"
+    return name if "/" in name or name.endswith(".json") else f"data/csv/{name}.csv"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
@@ -242,6 +266,14 @@ MORE_CASES = [
     ("control-char", cell("actors", "act-0010", "coder_note", "tab\there"), "actors", "control-char", None, None),
     ("cell-size", cell("actors", "act-0010", "coder_note", "x" * 10_001), "actors", "cell-size", "act-0010", "coder_note"),
     ("schema-string-without-max-length", edit_schema("actors", lambda s: s["fields"][1]["constraints"].pop("maxLength")), "schemas/actors.json", "schema", None, "name"),
+    # the descriptor
+    ("descriptor-traversal", edit_descriptor(lambda d: d["resources"][0].update(path="data/../../etc/passwd")), "datapackage.json", "descriptor-path", "resources[sources].path", "path"),
+    ("descriptor-url", edit_descriptor(lambda d: d["resources"][1].update(path="http://169.254.169.254/latest/meta-data")), "datapackage.json", "descriptor-path", "resources[events].path", "path"),
+    ("descriptor-absolute", edit_descriptor(lambda d: d["sources"][0].update(path="/etc/passwd")), "datapackage.json", "descriptor-path", "sources[0].path", "path"),
+    ("descriptor-remote-schema", edit_descriptor(lambda d: d["resources"][2].update(schema="https://example.org/schema.json")), "datapackage.json", "descriptor-path", "resources[actors].schema", "path"),
+    ("descriptor-symlink", symlink_parquet, "datapackage.json", "descriptor-path", "resources[actors].x-parquet.path", "path"),
+    ("descriptor-json", lambda repo: repo.descriptor_path.write_text("{not json"), "datapackage.json", "descriptor", None, None),
+    ("csv-symlink", symlink_csv, "vocab_agreement_status", "file-missing", None, None),
     # identifiers and versions
     ("id-reused", lambda repo: write_rows(repo, "retired_ids", read_rows(repo, "retired_ids")[0], [["act-0004", "actors", "merged", ""]]),
      "retired_ids", "id-reused", "act-0004", "retired_id"),

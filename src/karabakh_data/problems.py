@@ -30,6 +30,8 @@ RULES = {
     "header-missing": "every column of the schema is present",
     "header-order": "columns are in schema order",
     "not-canonical": "the file is exactly what `karabakh-data fmt` writes",
+    "descriptor": "datapackage.json is valid JSON",
+    "descriptor-path": "every path in datapackage.json is a relative path to a regular file inside the repository: no URL, no '..', no symlink",
     "schema": "a Table Schema uses only understood keywords and is consistent with the others",
     # schema constraints (generated pandera checks)
     "type": "a cell parses as its field's type (integer, number, boolean, ISO date)",

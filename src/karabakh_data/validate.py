@@ -10,6 +10,7 @@ from .problems import Problem
 from .fmt import canonical_text
 from .read import TableData, read_table, source_texts
 from .repository import Repository
+from .publish import check_descriptor
 from .releases import check_release
 from .rules import RULES, Context
 from .safety import check_content
@@ -62,5 +63,6 @@ def validate(repo: Repository) -> Validation:
     result.texts = ctx.texts
     result.problems += check_canonical(result.data, source_texts(repo, result.data.get("sources")))
     result.problems += check_release(repo, package, result.data)
+    result.problems += check_descriptor(repo)
     result.problems.sort(key=lambda p: (p.file, p.line or 0, p.rule, p.field or "", p.message))
     return result
