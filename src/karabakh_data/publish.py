@@ -146,8 +146,9 @@ def check_descriptor(repo: Repository) -> list[Problem]:
     file = repo.relative(repo.descriptor_path)
     if not repo.descriptor_path.is_file():
         return []  # not built yet; build writes it
+    text = repo.descriptor_path.read_text(encoding="utf-8", errors="replace")
     try:
-        desc = json.loads(repo.descriptor_path.read_text(encoding="utf-8"))
+        desc = json.loads(text)
     except ValueError as exc:
         return [Problem(file, None, None, None, "descriptor", None, f"not valid JSON: {exc}")]
     problems = []
@@ -161,5 +162,7 @@ def check_descriptor(repo: Repository) -> list[Problem]:
     for where, path in places:
         reason = _path_problem(repo, where, path)
         if reason:
-            problems.append(Problem(file, None, where, "path", "descriptor-path", str(path), reason))
+            needle = json.dumps(path, ensure_ascii=False)
+            line = next((i for i, content in enumerate(text.splitlines(), 1) if needle in content), None)
+            problems.append(Problem(file, line, where, "path", "descriptor-path", str(path), reason))
     return problems
