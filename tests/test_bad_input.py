@@ -64,20 +64,15 @@ def edit_descriptor(edit):
     return apply
 
 
-def symlink_parquet(repo):
-    target = repo.parquet_path("actors")
-    outside = repo.root.parent / "outside.parquet"
-    outside.write_bytes(target.read_bytes())
-    target.unlink()
-    target.symlink_to(outside)
-
-
-def symlink_csv(repo):
-    target = repo.csv_path("vocab_agreement_status")
-    outside = repo.root.parent / "outside.csv"
-    outside.write_bytes(target.read_bytes())
-    target.unlink()
-    target.symlink_to(outside)
+def symlink_outside(locate):
+    """Replace a file by a symlink to a copy outside the repository."""
+    def apply(repo):
+        target = locate(repo)
+        outside = repo.root.parent / f"outside-{target.name}"
+        outside.write_bytes(target.read_bytes())
+        target.unlink()
+        target.symlink_to(outside)
+    return apply
 
 
 def add_seed(repo):
@@ -271,9 +266,9 @@ MORE_CASES = [
     ("descriptor-url", edit_descriptor(lambda d: d["resources"][1].update(path="http://169.254.169.254/latest/meta-data")), "datapackage.json", "descriptor-path", "resources[events].path", "path"),
     ("descriptor-absolute", edit_descriptor(lambda d: d["sources"][0].update(path="/etc/passwd")), "datapackage.json", "descriptor-path", "sources[0].path", "path"),
     ("descriptor-remote-schema", edit_descriptor(lambda d: d["resources"][2].update(schema="https://example.org/schema.json")), "datapackage.json", "descriptor-path", "resources[actors].schema", "path"),
-    ("descriptor-symlink", symlink_parquet, "datapackage.json", "descriptor-path", "resources[actors].x-parquet.path", "path"),
+    ("descriptor-symlink", symlink_outside(lambda repo: repo.parquet_path("actors")), "datapackage.json", "descriptor-path", "resources[actors].x-parquet.path", "path"),
     ("descriptor-json", lambda repo: repo.descriptor_path.write_text("{not json"), "datapackage.json", "descriptor", None, None),
-    ("csv-symlink", symlink_csv, "vocab_agreement_status", "file-missing", None, None),
+    ("csv-symlink", symlink_outside(lambda repo: repo.csv_path("vocab_agreement_status")), "vocab_agreement_status", "file-missing", None, None),
     # identifiers and versions
     ("id-reused", lambda repo: write_rows(repo, "retired_ids", read_rows(repo, "retired_ids")[0], [["act-0004", "actors", "merged", ""]]),
      "retired_ids", "id-reused", "act-0004", "retired_id"),

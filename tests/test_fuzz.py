@@ -47,7 +47,7 @@ def apply(repo: Repository, mutation) -> None:
     elif kind == "truncate":
         path.write_bytes(data[: int(mutation[2] * len(data))])
     else:
-        path.write_bytes(data.decode("utf-8").encode(mutation[2], "replace"))
+        path.write_bytes(data.decode("utf-8", "replace").encode(mutation[2], "replace"))
 
 
 @pytest.fixture(scope="module")

@@ -58,10 +58,10 @@ def _release(repo: Repository, args) -> int:
     if previous is not None and previous["version"] == version:
         print(f"version {version} is already released: set the next version in schemas/_package.json first", file=sys.stderr)
         return 1
-    from .fmt import _write_atomically
+    from .repository import write_text_atomically
 
     for name, text in release_files(repo, result.package, result.data).items():
-        _write_atomically(repo.root / name, text)
+        write_text_atomically(repo.root / name, text)
     print(f"recorded release {version}: data/release.json, data/released_ids.csv")
     return 0
 

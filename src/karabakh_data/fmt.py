@@ -11,14 +11,12 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .problems import Problem
 from .read import TableData, read_table, source_texts
-from .repository import Repository
+from .repository import Repository, write_text_atomically
 from .schemas import SchemaError, load_package
 from .spans import SpanError, locate
 
@@ -83,17 +81,6 @@ class FmtResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def format_repository(repo: Repository, check: bool = False) -> FmtResult:
     """Rewrite (or with check=True only compare) every hand-coded CSV file in canonical form."""
     result = FmtResult()
@@ -118,5 +105,5 @@ def format_repository(repo: Repository, check: bool = False) -> FmtResult:
                                         fromfile=f"a/{data.file}", tofile=f"b/{data.file}")
             result.changed[data.file] = "".join(diff)
             if not check:
-                _write_atomically(repo.csv_path(name), text)
+                write_text_atomically(repo.csv_path(name), text)
     return result
