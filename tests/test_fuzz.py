@@ -36,7 +36,7 @@ def apply(repo: Repository, mutation) -> None:
     data = path.read_bytes()
     if kind == "cell":
         lines = data.decode("utf-8", "replace").split("\n")
-        row = 1 + mutation[2] % max(1, len(lines) - 2)
+        row = mutation[2] % len(lines)  # the header line too
         cells = lines[row].split(",")
         cells[mutation[3] % len(cells)] = mutation[4]
         lines[row] = ",".join(cells)

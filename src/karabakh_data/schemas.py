@@ -17,7 +17,9 @@ PACKAGE_FILE = "_package.json"
 TABLE_GROUPS = ("source", "coded", "link", "enrichment", "registry", "vocabulary")
 
 SCHEMA_KEYS = {"$schema", "description", "fields", "primaryKey", "foreignKeys"}
-FIELD_KEYS = {"name", "type", "description", "constraints", "x-enrichment"}
+FIELD_KEYS = {"name", "type", "description", "constraints", "x-enrichment", "x-crosswalk", "x-derivation"}
+# x-crosswalk: where the concept lives in the anchor datasets, documented in the codebook
+CROSSWALK_KEYS = {"acled", "ucdp_ged", "plover", "cameo", "pax"}
 FIELD_TYPES = {"string", "integer", "number", "boolean", "date"}
 CONSTRAINT_KEYS = {"required", "unique", "enum", "pattern", "minimum", "maximum", "minLength", "maxLength"}
 PACKAGE_KEYS = {"name", "title", "description", "version", "keywords", "licenses", "contributors", "tables"}
@@ -51,6 +53,8 @@ class Field:
     min_length: int | None = None
     max_length: int | None = None
     enrichment: str | None = None
+    crosswalk: dict = field(default_factory=dict, compare=False, hash=False)
+    derivation: str | None = None  # views only: how the column is derived from the tables
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,12 @@ def _parse_field(path: str, raw: dict) -> Field:
         raise SchemaError(path, "pattern/minLength/maxLength apply to string fields only", name)
     if raw["type"] not in ("integer", "number") and ({"minimum", "maximum"} & set(cons)):
         raise SchemaError(path, "minimum/maximum apply to integer and number fields only", name)
+    crosswalk = raw.get("x-crosswalk", {})
+    if not isinstance(crosswalk, dict) or set(crosswalk) - CROSSWALK_KEYS or not all(isinstance(v, str) and v for v in crosswalk.values()):
+        raise SchemaError(path, f"x-crosswalk must map some of {sorted(CROSSWALK_KEYS)} to text", name)
+    derivation = raw.get("x-derivation")
+    if derivation is not None and not (isinstance(derivation, str) and derivation):
+        raise SchemaError(path, "x-derivation must be text saying how a view column is derived, or why it cannot be", name)
     enrichment = raw.get("x-enrichment")
     if enrichment not in (None, ENRICHMENT_ALWAYS, ENRICHMENT_BY_ORIGIN):
         raise SchemaError(path, f"x-enrichment must be {ENRICHMENT_ALWAYS!r} or {ENRICHMENT_BY_ORIGIN!r}, got {enrichment!r}", name)
@@ -134,6 +144,7 @@ def _parse_field(path: str, raw: dict) -> Field:
         enum=tuple(cons["enum"]) if "enum" in cons else None, pattern=cons.get("pattern"),
         minimum=cons.get("minimum"), maximum=cons.get("maximum"),
         min_length=cons.get("minLength"), max_length=cons.get("maxLength"), enrichment=enrichment,
+        crosswalk=dict(crosswalk), derivation=derivation,
     )
 
 
