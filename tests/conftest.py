@@ -15,7 +15,7 @@ import pytest
 from karabakh_data.repository import Repository
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ("schemas", "seeds", "data", "datapackage.json", "README.md")
+COPIED = ("schemas", "seeds", "data", "docs", "datapackage.json", "README.md")
 
 
 @pytest.fixture(scope="session")
@@ -64,9 +64,9 @@ def get_cell(repo: Repository, table: str, record: str, field: str) -> str:
 
 
 def published_digest(repo: Repository) -> dict[str, str]:
-    """sha256 of every file under data/ plus datapackage.json and README.md."""
+    """sha256 of every published file: everything under data/, datapackage.json, README.md, the codebook."""
     files = [p for p in (repo.root / "data").rglob("*") if p.is_file()]
-    files += [repo.descriptor_path, repo.root / "README.md"]
+    files += [repo.descriptor_path, repo.root / "README.md", repo.root / "docs" / "codebook.md"]
     return {str(p.relative_to(repo.root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 

@@ -14,6 +14,7 @@ import pytest
 import karabakh_data
 from conftest import ROOT, set_cell, set_version
 from karabakh_data.build import build
+from karabakh_data.publish import csv_path
 from karabakh_data.schemas import load_package
 
 
@@ -34,7 +35,7 @@ def test_every_table_loads_typed_per_its_schema(package, real_repo):
     for name, frame in frames.items():
         table = package[name]
         assert list(frame.columns) == table.field_names
-        with open(real_repo.csv_path(name), newline="") as handle:
+        with open(csv_path(real_repo, table), newline="") as handle:
             assert len(frame) == sum(1 for _ in csv.reader(handle)) - 1
         for f in table.fields:
             assert str(frame[f.name].dtype) == expected_dtype(table, f), (name, f.name, frame[f.name].dtype)

@@ -90,7 +90,7 @@ def test_parquet_and_csv_hold_the_same_values(real_repo, package):
     for table in package.tables.values():
         parquet = pq.read_table(real_repo.parquet_path(table.name))
         plain = pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type) for f in parquet.schema])
-        csv_table = pa_csv.read_csv(real_repo.csv_path(table.name),
+        csv_table = pa_csv.read_csv(publish.csv_path(real_repo, table),
                                     convert_options=pa_csv.ConvertOptions(column_types=plain, null_values=[""], strings_can_be_null=True))
         assert parquet.cast(plain).equals(csv_table.select(plain.names).cast(plain)), table.name
 

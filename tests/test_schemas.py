@@ -19,14 +19,16 @@ def package(real_repo):
 
 
 def test_every_schema_file_is_listed_and_parses(package, real_repo):
-    on_disk = {p.stem for p in real_repo.schemas_dir.glob("*.json") if not p.name.startswith("_")}
+    on_disk = {p.stem for p in [*real_repo.schemas_dir.glob("*.json"), *real_repo.schemas_dir.glob("views/*.json")]
+               if not p.name.startswith("_")}
     assert on_disk == set(package.tables)
     for table in package.tables.values():
         assert table.description and all(f.description for f in table.fields)
 
 
 def test_every_table_has_a_csv_file(package, real_repo):
-    assert {p.stem for p in real_repo.csv_dir.glob("*.csv")} == set(package.tables)
+    assert {p.stem for p in real_repo.csv_dir.glob("*.csv")} == {t.name for t in package.coded}
+    assert {t.name for t in package.views} == {"acled_view", "ged_view"}
 
 
 def test_the_required_columns_exist(package):

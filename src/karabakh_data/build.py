@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .problems import Problem
-from .publish import PARQUET_README, descriptor, descriptor_text, readme_text, write_parquet
+from .codebook import codebook_text, read_coding_rules
+from .exports import locations_geojson, write_sqlite
+from .publish import (PARQUET_README, VIEWS_README, csv_path, csv_text, descriptor, descriptor_text, published_tables,
+                      readme_text, write_parquet)
 from .repository import Repository
 from .validate import Validation, validate
 
@@ -41,14 +44,31 @@ def _staging(repo: Repository):
         shutil.rmtree(staging, ignore_errors=True)
 
 
+# staged name -> published path (relative to the repository); directories are swapped whole
+OUTPUT_DIRS = {"parquet": "data/parquet", "views": "data/views"}
+OUTPUT_FILES = {"karabakh.sqlite": "data/karabakh.sqlite", "locations.geojson": "data/locations.geojson",
+                "codebook.md": "docs/codebook.md", "README.md": "README.md", "datapackage.json": "datapackage.json"}
+
+
 def _stage(repo: Repository, validation: Validation, staging: Path) -> None:
-    """Write every output under staging/: parquet/, datapackage.json and README.md."""
-    parquet_dir = staging / "parquet"
-    parquet_dir.mkdir()
-    for name, data in validation.data.items():
-        write_parquet(data, parquet_dir / f"{name}.parquet")
-    (parquet_dir / "README.md").write_text(PARQUET_README, encoding="utf-8")
-    desc = descriptor(repo, validation.package, validation.data, parquet_dir)
+    """Write every output under staging/, named as in OUTPUT_DIRS and OUTPUT_FILES."""
+    package = validation.package
+    tables = published_tables(package, validation.data)
+    staged = {}
+    for folder, readme in (("parquet", PARQUET_README), ("views", VIEWS_README)):
+        (staging / folder).mkdir()
+        (staging / folder / "README.md").write_text(readme, encoding="utf-8")
+    for name, table in tables.items():
+        write_parquet(table, staging / "parquet" / f"{name}.parquet")
+        staged[repo.relative(repo.parquet_path(name))] = staging / "parquet" / f"{name}.parquet"
+    for view in package.views:
+        path = staging / "views" / f"{view.name}.csv"
+        path.write_text(csv_text(view, tables[view.name]), encoding="utf-8")
+        staged[repo.relative(csv_path(repo, view))] = path
+    write_sqlite(package, tables, staging / "karabakh.sqlite")
+    (staging / "locations.geojson").write_text(locations_geojson(tables["locations"]), encoding="utf-8")
+    (staging / "codebook.md").write_text(codebook_text(package, tables, read_coding_rules(repo.root)), encoding="utf-8")
+    desc = descriptor(repo, package, tables, staged)
     (staging / "datapackage.json").write_text(descriptor_text(desc), encoding="utf-8")
     readme = repo.root / "README.md"
     if readme.is_file():
@@ -57,10 +77,13 @@ def _stage(repo: Repository, validation: Validation, staging: Path) -> None:
 
 def _outputs(repo: Repository, staging: Path) -> dict[str, tuple[Path, Path]]:
     """Repository-relative name -> (staged file, published file), for every output file."""
-    pairs = {repo.relative(repo.parquet_dir / p.name): (p, repo.parquet_dir / p.name) for p in sorted((staging / "parquet").iterdir())}
-    for name in ("datapackage.json", "README.md"):
+    pairs = {}
+    for folder, target in OUTPUT_DIRS.items():
+        for p in sorted((staging / folder).iterdir()):
+            pairs[f"{target}/{p.name}"] = (p, repo.root / target / p.name)
+    for name, target in OUTPUT_FILES.items():
         if (staging / name).exists():
-            pairs[name] = (staging / name, repo.root / name)
+            pairs[target] = (staging / name, repo.root / target)
     return pairs
 
 
@@ -83,16 +106,21 @@ def build(repo: Repository, check: bool = False) -> BuildResult:
     rows = {name: data.num_rows for name, data in validation.data.items()}
     with _staging(repo) as staging:
         _stage(repo, validation, staging)
+        outputs = _outputs(repo, staging)
         if check:
-            outputs = _outputs(repo, staging)
             stale = [name for name, (new, old) in outputs.items() if not old.is_file() or old.read_bytes() != new.read_bytes()]
-            published = {p for p in repo.parquet_dir.glob("*")} if repo.parquet_dir.is_dir() else set()
-            stale += sorted(repo.relative(p) for p in published - {old for _, old in outputs.values()})
+            for target in OUTPUT_DIRS.values():
+                folder = repo.root / target
+                extra = set(folder.iterdir()) if folder.is_dir() else set()
+                stale += sorted(repo.relative(p) for p in extra - {old for _, old in outputs.values()})
             return BuildResult(rows=rows, stale=stale)
         # everything is written: move into place, the descriptor (which carries the hashes) last
-        repo.parquet_dir.parent.mkdir(parents=True, exist_ok=True)
-        _swap_directory(staging / "parquet", repo.parquet_dir, staging / "previous-parquet")
-        if (staging / "README.md").exists():
-            os.replace(staging / "README.md", repo.root / "README.md")
+        for folder, target in OUTPUT_DIRS.items():
+            (repo.root / target).parent.mkdir(parents=True, exist_ok=True)
+            _swap_directory(staging / folder, repo.root / target, staging / f"previous-{folder}")
+        for name, target in OUTPUT_FILES.items():
+            if (staging / name).exists() and name != "datapackage.json":
+                (repo.root / target).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / name, repo.root / target)
         os.replace(staging / "datapackage.json", repo.descriptor_path)
     return BuildResult(rows=rows)

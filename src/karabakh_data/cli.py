@@ -81,6 +81,29 @@ def _fmt(repo: Repository, args) -> int:
     return 1 if result.problems or (args.check and result.changed) else 0
 
 
+def _figures(repo: Repository, args) -> int:
+    try:
+        from .figures import make_figures
+    except ImportError as exc:
+        print(f"karabakh-data figures needs matplotlib: pip install -e '.[figures]' ({exc})", file=sys.stderr)
+        return 2
+    for path in make_figures(repo.root, repo.root / "docs" / "figures"):
+        print(f"wrote {repo.relative(path)}")
+    return 0
+
+
+def _describe(repo: Repository, args) -> int:
+    import json
+
+    desc = json.loads(repo.descriptor_path.read_text(encoding="utf-8"))
+    print(f"{desc['name']} {desc['version']}: {len(desc['resources'])} tables")
+    width = max(len(r["name"]) for r in desc["resources"])
+    print(f"{'table':<{width}}  {'group':<10}  {'rows':>6}  parquet")
+    for r in desc["resources"]:
+        print(f"{r['name']:<{width}}  {r['x-group']:<10}  {r['x-rows']:>6}  {r['x-parquet']['path']}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="karabakh-data", description=__doc__.split("\n")[0])
     p.add_argument("--root", help="repository to act on (default: the one containing the current directory)")
@@ -94,6 +117,10 @@ def parser() -> argparse.ArgumentParser:
     b.set_defaults(run=_build)
     r = sub.add_parser("release", help="record the current version's identifiers and table hashes (maintainers, at release time)")
     r.set_defaults(run=_release)
+    g = sub.add_parser("figures", help="draw docs/figures/timeline.png and network.png from the published tables")
+    g.set_defaults(run=_figures)
+    d = sub.add_parser("describe", help="print the published tables with their row counts")
+    d.set_defaults(run=_describe)
     f = sub.add_parser("fmt", help="rewrite data/csv/*.csv in canonical form (fills offsets from quotes)")
     f.add_argument("--check", action="store_true", help="change nothing; show a diff and exit 1 if a file is not canonical")
     f.set_defaults(run=_fmt)

@@ -23,6 +23,7 @@ from .loading import data_root, load
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 DPI = 200
 FONT = "DejaVu Sans"  # bundled with Matplotlib, so every machine renders the same glyphs
@@ -94,30 +95,40 @@ def _periods(dated: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
 
 
 def _period_axis(ax: Axes, start: pd.Timestamp, end: pd.Timestamp, width_in: float) -> str:
-    """Ticks suited to the period's length and the panel's width in inches; returns the period's title."""
+    """Ticks suited to the period's length and the panel's width in inches; returns the period's title.
+
+    Ticks fall only in [start, end): a tick on the closing edge would put its label against the first
+    label of the next panel."""
     import matplotlib.dates as mdates
+    from matplotlib.ticker import FixedLocator
 
     days = (end - start).days
     last = end - ONE_DAY
-    room = max(int(width_in / 0.35), 2)  # tick labels that fit side by side
     if days > 3 * 365:
-        years = last.year - start.year + 1
-        # no tick on the period's closing 1 January, where its label would meet the next panel's first one
-        ax.xaxis.set_major_locator(mdates.YearLocator(base=max(1, -(-years // min(room, 3)))))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-        ax.xaxis.set_minor_locator(mdates.YearLocator())
-        title = f"{start.year}–{last.year}"
+        minor, fmt, title = pd.date_range(start, end, freq="YS"), "%Y", f"{start.year}–{last.year}"
+        candidates = list(minor)
     elif days > 62:
-        ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, -(-(days // 30) // room))))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
+        minor, fmt = pd.date_range(start, end, freq="MS"), "%b"
+        candidates = list(minor)
         title = f"{start:%b}–{last:%b %Y}" if start.year == last.year else f"{start:%b %Y}–{last:%b %Y}"
     else:
-        ax.xaxis.set_major_locator(mdates.DayLocator(bymonthday=[1, 8, 15, 22]))
-        ax.xaxis.set_minor_locator(mdates.DayLocator())
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
+        minor, fmt = pd.date_range(start, end, freq="D"), "%-d %b"
+        candidates = [d for d in minor if d.day in (1, 8, 15, 22)]
         title = f"{start:%B %Y}" if (start.year, start.month) == (last.year, last.month) else f"{start:%b}–{last:%b %Y}"
-    pad = pd.Timedelta(days=max(1.5, days * 0.04))
-    ax.set_xlim(start - pad, end + pad)
+    candidates = [t for t in candidates if t < end] or [start]
+    pad = max(1.5, days * 0.04)
+    day_in = width_in / (days + 2 * pad)
+    # every step-th candidate gets a label, so labels (about 0.6 em per character) keep 0.06 in apart
+    label_in = max(len(t.strftime(fmt)) for t in candidates) * 0.6 * 6.5 / 72 + 0.06
+    gap_in = (candidates[-1] - candidates[0]).days / max(len(candidates) - 1, 1) * day_in
+    step = 1
+    while len(candidates) > 1 and step * gap_in < label_in:
+        step += 1
+    ticks = candidates[::step]
+    ax.xaxis.set_major_locator(FixedLocator(mdates.date2num(ticks)))
+    ax.xaxis.set_minor_locator(FixedLocator(mdates.date2num(minor)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt))
+    ax.set_xlim(start - pd.Timedelta(days=pad), end + pd.Timedelta(days=pad))
     return title
 
 
@@ -129,6 +140,8 @@ def _timeline(events: pd.DataFrame, actors: pd.DataFrame, version: str) -> Figur
     from matplotlib.patches import Patch
 
     dated = events[events["date_start"].notna()].sort_values(["date_start", "date_end", "event_id"]).reset_index(drop=True)
+    if dated.empty:
+        raise ValueError("no dated events to draw a timeline of")
     undated = events[events["date_start"].isna()].sort_values("event_id")
     colours = _plover_colours(events)
     names = dict(zip(actors["actor_id"], actors["name"]))
@@ -136,15 +149,24 @@ def _timeline(events: pd.DataFrame, actors: pd.DataFrame, version: str) -> Figur
     counts = [int(((dated["date_start"] >= s) & (dated["date_start"] < e)).sum()) for s, e in periods]
     n = len(dated)
 
-    width, left_frac, right_frac, wspace = 7.2, 0.395, 0.985, 0.05
-    fig = Figure(figsize=(width, 1.95 + 0.235 * n))
+    width = 7.2
+    fig = Figure(figsize=(width, 2.1 + 0.235 * n))
     height = fig.get_figheight()
+    renderer = FigureCanvasAgg(fig).get_renderer()
     # a panel's width grows with the number of events it holds, so the crowded period gets the room
-    ratios = [0.9 + 0.18 * c for c in counts]
-    grid = fig.add_gridspec(1, len(periods), width_ratios=ratios, wspace=wspace, left=left_frac, right=right_frac,
-                            top=1 - 0.55 / height, bottom=1.45 / height)
+    grid = fig.add_gridspec(1, len(periods), width_ratios=[1.25 + 0.15 * c for c in counts], wspace=0.05,
+                            left=0.4, right=0.985, top=1 - 0.55 / height, bottom=1.62 / height)
     axes = [fig.add_subplot(grid[0, 0])]
     axes += [fig.add_subplot(grid[0, i], sharey=axes[0]) for i in range(1, len(periods))]
+    axes[0].set_ylim(n - 0.5, -0.5)  # earliest event at the top
+    axes[0].set_yticks(range(n))
+    axes[0].set_yticklabels([f"{r.event_id}  {_shorten(r.summary, 50)}" for r in dated.itertuples()], fontsize=6.5)
+    axes[0].tick_params(axis="y", length=0, pad=3)
+    for ax in axes[1:]:
+        ax.tick_params(axis="y", length=0, labelleft=False)
+    # the panels start where the longest row label ends
+    label_px = max(t.get_window_extent(renderer).width for t in axes[0].get_yticklabels())
+    grid.update(left=(label_px / fig.dpi + 0.12) / width)
 
     tags = []
     for ax, (start, end) in zip(axes, periods):
@@ -156,7 +178,6 @@ def _timeline(events: pd.DataFrame, actors: pd.DataFrame, version: str) -> Figur
             ax.axhspan(y - 0.5, y + 0.5, color="#F0F0F0", lw=0, zorder=0)
         ax.tick_params(axis="x", labelsize=6.5, length=3, pad=2)
         ax.tick_params(axis="x", which="minor", length=1.5)
-        ax.tick_params(axis="y", length=0)
         for row in dated.itertuples():
             if not start <= row.date_start < end:
                 continue
@@ -175,19 +196,14 @@ def _timeline(events: pd.DataFrame, actors: pd.DataFrame, version: str) -> Figur
                 ax.plot(x0 + span / 2, row.Index, marker="D", ms=4.5, color=colour,
                         mec="black" if claimed else colour, mew=0.6, zorder=4)
             if claimed:
-                by = f" by\n{names.get(row.claimed_by_actor_id, row.claimed_by_actor_id)}" if pd.notna(row.claimed_by_actor_id) else ""
+                claimant = row.claimed_by_actor_id
+                by = f" by\n{names.get(claimant, claimant)}" if pd.notna(claimant) else ""
                 text = ax.annotate(f"{row.factuality}{by}", (x0 + span, row.Index), xytext=(3, 0),
                                    textcoords="offset points", va="center", ha="left", fontsize=5.8, linespacing=1.0,
                                    fontstyle="italic", color="#333333", zorder=4, annotation_clip=False)
                 tags.append((ax, text, x0, row.Index))
 
-    axes[0].set_ylim(n - 0.5, -0.5)  # earliest event at the top
-    axes[0].set_yticks(range(n))
-    axes[0].set_yticklabels([f"{r.event_id}  {_shorten(r.summary, 50)}" for r in dated.itertuples()], fontsize=6.5)
-    for ax in axes[1:]:
-        ax.tick_params(axis="y", labelleft=False)
     # a claim's label goes right of its bar, or left of it when it would leave the panel on the right
-    renderer = FigureCanvasAgg(fig).get_renderer()
     for ax, text, x0, y in tags:
         if text.get_window_extent(renderer).x1 > ax.get_window_extent(renderer).x1:
             text.xy = (x0, y)
@@ -204,6 +220,7 @@ def _timeline(events: pd.DataFrame, actors: pd.DataFrame, version: str) -> Figur
         used.append("none")
     type_handles = [Patch(facecolor=colours[t], edgecolor=colours[t], label=t) for t in used]
     windows = sorted(set(dated["date_precision"].astype(str)) - {EXACT})
+    statuses = sorted(set(dated["factuality"].astype(str)) - {"asserted"})
     style_handles = [
         Patch(facecolor="#555555", edgecolor="#555555", label="exact days (precision 'day')"),
         Line2D([], [], marker="D", ms=4.5, color="#555555", linestyle="none",
@@ -211,9 +228,9 @@ def _timeline(events: pd.DataFrame, actors: pd.DataFrame, version: str) -> Figur
         Patch(facecolor=(0.33, 0.33, 0.33, 0.35), edgecolor="#555555", hatch="////",
               label=f"window of uncertainty ({', '.join(windows)})"),
         Patch(facecolor="white", edgecolor="black", linestyle=(0, (2.5, 1.5)), lw=0.9,
-              label="claimed or negated: status and claimant named"),
+              label=f"not asserted ({', '.join(statuses)}):\nstatus and claimant named beside the bar"),
     ]
-    legend_y = 0.78 / height
+    legend_y = 0.8 / height
     fig.legend(handles=type_handles, title="PLOVER event type", loc="center left", bbox_to_anchor=(0.005, legend_y),
                ncol=2, fontsize=6.5, title_fontsize=7, frameon=False, handlelength=1.5, columnspacing=1.0,
                alignment="left")
@@ -248,6 +265,7 @@ def _break_marks(axes: list[Axes]) -> None:
 
 
 def _network(events: pd.DataFrame, actors: pd.DataFrame, links: pd.DataFrame, roles: pd.DataFrame, version: str) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
@@ -268,54 +286,74 @@ def _network(events: pd.DataFrame, actors: pd.DataFrame, links: pd.DataFrame, ro
     role_order = [r for r in roles["role"].astype(str) if r in set(links["role"].astype(str))]
     role_colour = {r: ROLE_PALETTE[i % len(ROLE_PALETTE)] for i, r in enumerate(role_order)}
 
-    fig = Figure(figsize=(10, 1.6 + 0.3 * n_events))
-    ax = fig.add_axes((0.0, 1.05 / fig.get_figheight(), 1.0, 1 - 1.55 / fig.get_figheight()))
-    x_actor, x_event = 0.3, 0.55
-    ax.set_xlim(0, 1)
+    width = 7.2
+    fig = Figure(figsize=(width, 1.75 + 0.26 * n_events))
+    height = fig.get_figheight()
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    ax = fig.add_axes((0.0, 1.2 / height, 1.0, 1 - 1.65 / height))
+    ax.set_xlim(0, width)  # x in inches, so label widths measured in inches place the columns
     ax.set_ylim(n_events - 0.5, -0.5)
     ax.axis("off")
+
+    actor_labels = [
+        (ax.text(0, y, str(info.at[a, "name"]), ha="right", va="center", fontsize=7),
+         ax.text(0, y + 0.45, f"{a} · {info.at[a, 'actor_type']}", ha="right", va="center", fontsize=5.8,
+                 color="#666666"))
+        for a, y in actor_y.items()
+    ]
+    event_labels, event_markers = [], []
+    for row in shown.itertuples():
+        claimed = row.factuality != "asserted"
+        tag = f"  [{row.factuality}]" if claimed else ""
+        event_labels.append(ax.text(0, event_y[row.event_id], f"{row.event_id}  {_shorten(row.summary, 48)}{tag}",
+                                    ha="left", va="center", fontsize=6.5))
+        event_markers += ax.plot(0, event_y[row.event_id], marker="o", ms=5, mfc="white" if claimed else "#333333",
+                                 mec="#333333", mew=1.0, zorder=3)
+
+    def widest(texts: list[Text]) -> float:
+        return max(t.get_window_extent(renderer).width for t in texts) / fig.dpi
+
+    # the two columns sit just inside the widest labels, leaving the middle to the links
+    x_actor = 0.12 + widest([t for pair in actor_labels for t in pair]) + 0.1
+    x_event = width - 0.1 - widest(event_labels) - 0.1
+    for name, detail in actor_labels:
+        name.set_x(x_actor - 0.1)
+        detail.set_x(x_actor - 0.1)
+    for label in event_labels:
+        label.set_x(x_event + 0.1)
+    for marker in event_markers:
+        marker.set_xdata([x_event])
+    for a, y in actor_y.items():
+        ax.plot(x_actor, y, marker="s", ms=5, color="#333333", zorder=3)
 
     # an actor holding several roles in one event gets parallel lines, offset so that each stays visible
     pair_roles = links.groupby(["event_id", "actor_id"], observed=True)["role"].apply(list)
     for (event_id, actor_id), pair in pair_roles.items():
         for k, role in enumerate(pair):
-            offset = (k - (len(pair) - 1) / 2) * 0.16
+            offset = (k - (len(pair) - 1) / 2) * 0.18
             ax.plot([x_actor, x_event], [actor_y[actor_id] + offset, event_y[event_id] + offset],
-                    color=role_colour[str(role)], lw=1.3, linestyle=ROLE_STYLE.get(str(role), "solid"),
+                    color=role_colour[str(role)], lw=1.2, linestyle=ROLE_STYLE.get(str(role), "solid"),
                     solid_capstyle="butt", zorder=2)
 
-    for a, y in actor_y.items():
-        ax.plot(x_actor, y, marker="s", ms=5.5, color="#333333", zorder=3)
-        ax.text(x_actor - 0.012, y, f"{info.at[a, 'name']}", ha="right", va="center", fontsize=7.5)
-        ax.text(x_actor - 0.012, y + 0.42, f"{a} · {info.at[a, 'actor_type']}", ha="right", va="center",
-                fontsize=6, color="#666666")
-    for row in shown.itertuples():
-        y = event_y[row.event_id]
-        claimed = row.factuality != "asserted"
-        ax.plot(x_event, y, marker="o", ms=5.5, mfc="white" if claimed else "#333333", mec="#333333", mew=1.0,
-                zorder=3)
-        tag = "" if not claimed else f"  [{row.factuality}]"
-        ax.text(x_event + 0.012, y, f"{row.event_id}  {_shorten(row.summary, 68)}{tag}", ha="left", va="center",
-                fontsize=7)
-    ax.text(x_actor, -0.5, "Actors", ha="center", va="bottom", fontsize=8.5, fontweight="bold")
-    ax.text(x_event, -0.5, "Events", ha="center", va="bottom", fontsize=8.5, fontweight="bold")
-    fig.suptitle("Who did what: actors linked to events, by role", fontsize=10, fontweight="bold",
-                 x=0.01, ha="left", y=1 - 0.12 / fig.get_figheight(), va="top")
+    ax.text(x_actor, -0.6, "Actors", ha="center", va="bottom", fontsize=7.5, fontweight="bold")
+    ax.text(x_event, -0.6, "Events", ha="center", va="bottom", fontsize=7.5, fontweight="bold")
+    fig.suptitle("Who did what: actors linked to events, by role", fontsize=9, fontweight="bold",
+                 x=0.012, ha="left", y=1 - 0.1 / height, va="top")
 
-    role_handles = [Line2D([], [], color=role_colour[r], lw=1.6, linestyle=ROLE_STYLE.get(r, "solid"), label=r)
+    role_handles = [Line2D([], [], color=role_colour[r], lw=1.4, linestyle=ROLE_STYLE.get(r, "solid"), label=r)
                     for r in role_order]
     node_handles = [
-        Line2D([], [], marker="s", ms=5.5, color="#333333", linestyle="none", label="actor"),
-        Line2D([], [], marker="o", ms=5.5, color="#333333", linestyle="none", label="event, asserted"),
-        Line2D([], [], marker="o", ms=5.5, mfc="white", mec="#333333", linestyle="none",
-               label="event, claimed or negated"),
+        Line2D([], [], marker="s", ms=5, color="#333333", linestyle="none", label="actor"),
+        Line2D([], [], marker="o", ms=5, color="#333333", linestyle="none", label="event, asserted"),
+        Line2D([], [], marker="o", ms=5, mfc="white", mec="#333333", linestyle="none",
+               label="event, not asserted [factuality]"),
     ]
-    legend_y = 0.6 / fig.get_figheight()
+    legend_y = 0.7 / height
     fig.legend(handles=role_handles, title="Role of the actor in the event", loc="center left",
-               bbox_to_anchor=(0.01, legend_y), ncol=5, fontsize=7, title_fontsize=7.5, frameon=False,
+               bbox_to_anchor=(0.005, legend_y), ncol=4, fontsize=6.5, title_fontsize=7, frameon=False,
                handlelength=2.4, columnspacing=1.2, alignment="left")
-    fig.legend(handles=node_handles, loc="center left", bbox_to_anchor=(0.64, legend_y), ncol=1, fontsize=7,
-               frameon=False, handlelength=1.2, alignment="left")
+    fig.legend(handles=node_handles, title="Nodes", loc="center left", bbox_to_anchor=(0.66, legend_y), ncol=1,
+               fontsize=6.5, title_fontsize=7, frameon=False, handlelength=1.2, alignment="left")
     note = f"{len(links)} links between {len(order)} actors and {n_events} events."
     if len(unlinked):
         note += f" Not shown: {len(unlinked)} events with no coded actor ({', '.join(unlinked)})."

@@ -21,7 +21,8 @@ from .schemas import SchemaError, load_package
 from .spans import SpanError, locate
 
 
-def _spell(value, field_type: str) -> str:
+def spell(value, field_type: str) -> str:
+    """The one canonical spelling of a typed value in CSV."""
     if value is None:
         return ""
     if field_type == "boolean":
@@ -42,7 +43,7 @@ def canonical_text(data: TableData, texts: dict[str, str]) -> tuple[str, list[Pr
         typed = data.typed.column(f.name).to_pylist()
         bad = data.bad_cells.get(f.name, set())
         # a cell that did not parse keeps its spelling, so fmt never destroys what a coder wrote
-        columns.append([raw[i] if (i in bad or f.type == "string") else _spell(typed[i], f.type) for i in range(data.num_rows)])
+        columns.append([raw[i] if (i in bad or f.type == "string") else spell(typed[i], f.type) for i in range(data.num_rows)])
     rows = [list(r) for r in zip(*columns)] if columns and data.num_rows else []
     names = table.field_names
     if table.has_evidence:
@@ -68,11 +69,16 @@ def canonical_text(data: TableData, texts: dict[str, str]) -> tuple[str, list[Pr
         return out
 
     rows.sort(key=sort_key)
+    return csv_lines(names, rows), problems
+
+
+def csv_lines(header: list[str], rows: list[list[str]]) -> str:
+    """CSV text with LF line endings and minimal quoting."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(names)
+    writer.writerow(header)
     writer.writerows(rows)
-    return buffer.getvalue(), problems
+    return buffer.getvalue()
 
 
 @dataclass
@@ -90,7 +96,7 @@ def format_repository(repo: Repository, check: bool = False) -> FmtResult:
         result.problems.append(Problem(repo.display(exc.path), None, None, exc.field, "schema", None, exc.message))
         return result
     readable = {}
-    for table in package.tables.values():
+    for table in package.coded:
         data, problems = read_table(repo, table)
         # a file that cannot be parsed cannot be reformatted; type problems leave cells as written
         result.problems += [p for p in problems if p.rule not in ("type", "header-order")]

@@ -56,7 +56,7 @@ def snapshot(repo: Repository, package: Package, data: dict[str, TableData]) -> 
         "version": package.meta["version"],
         "tables": {name: {"sha256": hashlib.sha256(repo.csv_path(name).read_bytes()).hexdigest(),
                           "fields": table.field_names, "rows": data[name].num_rows}
-                   for name, table in package.tables.items()},
+                   for name, table in ((t.name, t) for t in package.coded)},
     }
 
 
@@ -99,7 +99,7 @@ def check_release(repo: Repository, package: Package, data: dict[str, TableData]
             problems.append(Problem(f"data/csv/{table}.csv", None, rid, data[table].table.primary_key[0], "id-removed", rid,
                                     f"{rid} was released and is gone: restore the row, or list it in retired_ids.csv with the reason"))
     old = read_release(repo)
-    if old is None or len(data) != len(package.tables):
+    if old is None or len(data) != len(package.coded):
         return problems  # no release yet, or tables unreadable (their problems are reported)
     needed = required_bump(old, snapshot(repo, package, data), released, ids)
     if needed is None:

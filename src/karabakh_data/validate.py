@@ -50,7 +50,7 @@ def validate(repo: Repository) -> Validation:
     except SchemaError as exc:
         return Validation(repo, None, problems=[Problem(repo.display(exc.path), None, None, exc.field, "schema", None, exc.message)])
     result = Validation(repo, package)
-    for table in package.tables.values():
+    for table in package.coded:
         data, problems = read_table(repo, table)
         result.problems += problems
         if data is not None:

@@ -1,0 +1,137 @@
+"""Other published forms of the same tables: a SQLite database that enforces the Table Schemas a
+second time with a real database engine, and a GeoJSON file of the locations."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pyarrow as pa
+
+from .schemas import Field, Package, Table
+
+SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT"}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _checks(f: Field) -> list[str]:
+    """CHECK constraints from the Table Schema (SQLite has no regular expressions: patterns are left to validate)."""
+    c, checks = _quote(f.name), []
+    if f.type == "date":
+        checks.append(f"date({c}, '+0 days') IS {c}")  # a real calendar date: the modifier normalises 02-30 away
+    if f.type == "boolean":
+        checks.append(f"{c} IN (0, 1)")
+    if f.type in ("integer", "number"):
+        checks.append(f"typeof({c}) IN ('integer', 'real')" if f.type == "number" else f"typeof({c}) = 'integer'")
+    if f.type == "string":
+        checks.append(f"typeof({c}) = 'text'")
+    if f.enum:
+        checks.append(f"{c} IN ({', '.join(_literal(v) for v in f.enum)})")
+    if f.minimum is not None:
+        checks.append(f"{c} >= {f.minimum}")
+    if f.maximum is not None:
+        checks.append(f"{c} <= {f.maximum}")
+    if f.min_length is not None:
+        checks.append(f"length({c}) >= {f.min_length}")
+    if f.max_length is not None:
+        checks.append(f"length({c}) <= {f.max_length}")
+    return [f"CHECK ({c} IS NULL OR ({check}))" for check in checks]
+
+
+def create_table_sql(table: Table) -> str:
+    lines = []
+    for f in table.fields:
+        not_null = " NOT NULL" if f.required or f.name in table.primary_key else ""
+        unique = " UNIQUE" if f.unique else ""
+        lines.append(f"  {_quote(f.name)} {SQL_TYPES[f.type]}{not_null}{unique}")
+    for f in table.fields:
+        lines += [f"  {check}" for check in _checks(f)]
+    lines.append(f"  PRIMARY KEY ({', '.join(map(_quote, table.primary_key))})")
+    for fk in table.foreign_keys:
+        lines.append(f"  FOREIGN KEY ({', '.join(map(_quote, fk.fields))}) REFERENCES {_quote(fk.resource)} "
+                     f"({', '.join(map(_quote, fk.reference_fields))})")
+    return f"CREATE TABLE {_quote(table.name)} (\n" + ",\n".join(lines) + "\n) STRICT"
+
+
+def _insert_order(tables: list[Table]) -> list[Table]:
+    """Referenced tables first, so that every insert satisfies its foreign keys."""
+    by_name, done, order = {t.name: t for t in tables}, set(), []
+
+    def visit(table: Table, stack: tuple = ()):
+        if table.name in done:
+            return
+        for fk in table.foreign_keys:
+            if fk.resource != table.name and fk.resource in by_name and fk.resource not in stack:
+                visit(by_name[fk.resource], stack + (table.name,))
+        done.add(table.name)
+        order.append(table)
+
+    for table in tables:
+        visit(table)
+    return order
+
+
+def _rows(table: Table, arrow: pa.Table) -> list[tuple]:
+    columns = []
+    for f in table.fields:
+        values = arrow.column(f.name).to_pylist()
+        if f.type == "date":
+            values = [None if v is None else v.isoformat() for v in values]
+        elif f.type == "boolean":
+            values = [None if v is None else int(v) for v in values]
+        columns.append(values)
+    # self-references (a parent actor) must be inserted before their children
+    rows = list(zip(*columns)) if columns else []
+    self_fks = [fk for fk in table.foreign_keys if fk.resource == table.name]
+    if self_fks:
+        names = table.field_names
+        key = [names.index(k) for k in table.primary_key]
+        parent_cols = [names.index(f) for fk in self_fks for f in fk.fields]
+        placed, ordered, pending = set(), [], rows
+        while pending:
+            ready = [r for r in pending if all(r[c] is None or (r[c],) in placed for c in parent_cols)]
+            if not ready:  # a cycle: the engine will report it
+                ordered += pending
+                break
+            ordered += ready
+            placed |= {tuple(r[k] for k in key) for r in ready}
+            pending = [r for r in pending if r not in ready]
+        rows = ordered
+    return rows
+
+
+def write_sqlite(package: Package, tables: dict[str, pa.Table], path: Path) -> None:
+    """Create the database with every constraint, then insert with foreign keys enforced."""
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute("PRAGMA journal_mode = OFF")
+        ordered = _insert_order([package[name] for name in tables])
+        for table in ordered:
+            connection.execute(create_table_sql(table))
+        for table in ordered:
+            placeholders = ", ".join("?" for _ in table.fields)
+            connection.executemany(f"INSERT INTO {_quote(table.name)} VALUES ({placeholders})", _rows(table, tables[table.name]))
+        connection.commit()
+        connection.execute("VACUUM")
+    finally:
+        connection.close()
+
+
+def locations_geojson(locations: pa.Table) -> str:
+    """A FeatureCollection with one feature per location; geometry null where no point is verified."""
+    features = []
+    for row in locations.to_pylist():
+        geometry = None
+        if row["latitude"] is not None and row["longitude"] is not None:
+            geometry = {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]}
+        features.append({"type": "Feature", "id": row["location_id"], "geometry": geometry, "properties": row})
+    return json.dumps({"type": "FeatureCollection", "features": features}, indent=2, ensure_ascii=False) + "\n"
