@@ -165,6 +165,26 @@ def _file(name: str) -> str:
     return name if "/" in name or name.endswith(".json") else f"data/csv/{name}.csv"
 
 
+def test_a_crafted_source_id_reads_no_file_outside_seeds(scratch):
+    (scratch.root.parent / "outside.txt").write_text("SECRET-TOKEN the text of a file outside the repository")
+    set_cell(scratch, "sources", "000_bbb370cb1e115a94", "path", "seeds/../../outside.txt")
+    set_cell(scratch, "sources", "000_bbb370cb1e115a94", "source_id", "../../outside")
+    set_cell(scratch, "events", "evt-0001", "source_id", "../../outside")
+    set_cell(scratch, "events", "evt-0001", "quote", "SECRET")
+    proc = run_cli("--root", str(scratch.root), "validate", "--format", "github")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "SECRET-TOKEN the text" not in proc.stdout
+
+
+def test_blank_lines_do_not_shift_line_numbers(scratch):
+    path = scratch.csv_path("events")
+    lines = path.read_text().split("\n")
+    path.write_text("\n".join(lines[:4] + [""] + lines[4:]))
+    set_cell(scratch, "events", "evt-0010", "fatalities_low", "-2")
+    problem = next(p for p in validate(scratch).problems if p.rule == "minimum")
+    assert path.read_text().split("\n")[problem.line - 1].startswith("evt-0010,")
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_bad_input_is_rejected_and_build_writes_nothing(scratch, case):
     _, mutate, table, rule, record, field = case
@@ -278,6 +298,23 @@ MORE_CASES = [
     ("version-bump-too-small", lambda repo: (set_version(repo, "0.1.1"), (lambda h, r: write_rows(repo, "vocab_agreement_status", h, r + [["terminated", "No longer in force."]]))(*read_rows(repo, "vocab_agreement_status"))),
      "schemas/_package.json", "version-bump", None, "version"),
     ("version-malformed", lambda repo: set_version(repo, "v1"), "schemas/_package.json", "version", None, "version"),
+    # robustness: inputs that once crashed a command
+    ("date-far-future", cells(("events", "evt-0013", "date_start", "9999-12-01"), ("events", "evt-0013", "date_end", "9999-12-31"),
+                              ("enrichments", "enr-0019", "value", "9999-12-01"), ("enrichments", "enr-0020", "value", "9999-12-31")),
+     "schemas/_package.json", "version-not-bumped", None, "version"),
+    ("offset-superscript", cell("actors", "act-0004", "char_start", "\u00b2"), "actors", "type", "act-0004", "char_start"),
+    ("number-infinite", cells(("locations", "loc-0002", "latitude", "1e999"), ("enrichments", "enr-0047", "value", "1e999")), "locations", "type", "loc-0002", "latitude"),
+    ("source-id-traversal", cell("sources", "000_bbb370cb1e115a94", "source_id", "../../outside"), "sources", "pattern", "../../outside", "source_id"),
+    ("stray-quote-pair", raw_file("vocab_agreement_status", lambda b: b.replace(b"signed,", b'signed",', 1) + b'x,"unterminated, with, commas\n'),
+     "vocab_agreement_status", "csv-syntax", None, None),
+    ("descriptor-not-an-object", lambda repo: repo.descriptor_path.write_text("[]"), "datapackage.json", "descriptor", None, None),
+    ("descriptor-path-too-long", edit_descriptor(lambda d: d["resources"][0].update(path="a" * 300)), "datapackage.json", "descriptor-path", "resources[sources].path", "path"),
+    ("descriptor-path-nul", edit_descriptor(lambda d: d["resources"][0].update(path="data/csv/x\u0000.csv")), "datapackage.json", "descriptor-path", "resources[sources].path", "path"),
+    ("release-record-corrupt", lambda repo: (repo.root / "data" / "release.json").write_text("{"), "data/release.json", "release-record", None, None),
+    ("released-ids-corrupt", lambda repo: (repo.root / "data" / "released_ids.csv").write_text("x,y\n1,2\n"), "data/release.json", "release-record", None, None),
+    ("schema-change-without-bump", edit_schema("events", lambda s: s["fields"][2]["constraints"].update(maxLength=400)), "schemas/_package.json", "version-not-bumped", None, "version"),
+    ("schema-rule-type", edit_schema("events", lambda s: next(f for f in s["fields"] if f["name"] == "fatalities_best").update(type="string", constraints={"maxLength": 5})),
+     "schemas/_package.json", "schema", None, None),
     ("claimant-link-wrong-actor", cell("event_actors", "evt-0002/act-0002/claimant", "actor_id", "act-0003"), "event_actors", "claimant-link", "evt-0002/act-0003/claimant", "actor_id"),
 ]
 
@@ -295,7 +332,6 @@ def test_oversized_file_is_rejected(scratch, monkeypatch):
 # rules with no single-file trigger in the corpus: covered elsewhere, each with its reason
 COVERED_ELSEWHERE = {
     "file-size": "test_oversized_file_is_rejected",
-    "quote-empty": "raised by fmt only (validate reports an empty quote as required); test_spans",
 }
 
 

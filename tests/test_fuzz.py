@@ -24,15 +24,18 @@ TRICKY = ["", "NA", "null", "-1", "+1", "=1", "1e400", "99999999999999999999", "
 
 cell_mutation = st.tuples(st.just("cell"), st.sampled_from(TABLES), st.integers(0, 30), st.integers(0, 30),
                           st.one_of(st.sampled_from(TRICKY), st.text(max_size=40)))
-byte_mutation = st.tuples(st.just("bytes"), st.sampled_from(TABLES), st.floats(0, 1), st.binary(min_size=1, max_size=8))
-truncation = st.tuples(st.just("truncate"), st.sampled_from(TABLES), st.floats(0, 1))
+# besides the CSV files, the files validate also reads: descriptor, release records, a schema, a seed
+OTHER_FILES = ["datapackage.json", "data/release.json", "data/released_ids.csv", "schemas/events.json", "schemas/_package.json",
+               "seeds/000_bbb370cb1e115a94.txt"]
+byte_mutation = st.tuples(st.just("bytes"), st.sampled_from(TABLES + OTHER_FILES), st.floats(0, 1), st.binary(min_size=1, max_size=8))
+truncation = st.tuples(st.just("truncate"), st.sampled_from(TABLES + OTHER_FILES), st.floats(0, 1))
 encoding = st.tuples(st.just("encode"), st.sampled_from(TABLES), st.sampled_from(["latin-1", "utf-16", "utf-8-sig", "cp1252"]))
 mutations = st.lists(st.one_of(cell_mutation, byte_mutation, truncation, encoding), min_size=1, max_size=3)
 
 
 def apply(repo: Repository, mutation) -> None:
     kind, table = mutation[0], mutation[1]
-    path = repo.csv_path(table)
+    path = repo.root / table if "." in table else repo.csv_path(table)
     data = path.read_bytes()
     if kind == "cell":
         lines = data.decode("utf-8", "replace").split("\n")

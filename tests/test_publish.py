@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import frictionless
 import pyarrow as pa
@@ -51,6 +52,27 @@ def test_build_is_all_or_nothing_when_writing_fails(scratch, monkeypatch):
         build(scratch)
     after = published_digest(scratch)
     assert after == before, "nothing under data/, datapackage.json or README.md changed"
+    assert not list(scratch.root.glob(".staging-*"))
+
+
+def test_build_is_all_or_nothing_when_moving_into_place_fails(scratch, monkeypatch):
+    set_cell(scratch, "events", "evt-0003", "summary", "A corrected summary that would change the output.")
+    set_version(scratch, "0.1.1")
+    before = published_digest(scratch)
+    real_rename, calls = os.rename, []
+
+    def failing_rename(src, dst):
+        calls.append(dst)
+        if len(calls) == 7:  # after the Parquet and views folders and some files have moved
+            raise OSError("device busy")
+        return real_rename(src, dst)
+
+    monkeypatch.setattr("karabakh_data.build.os.rename", failing_rename)
+    with pytest.raises(OSError):
+        build(scratch)
+    monkeypatch.setattr("karabakh_data.build.os.rename", real_rename)
+    assert len(calls) >= 7
+    assert published_digest(scratch) == before
     assert not list(scratch.root.glob(".staging-*"))
 
 

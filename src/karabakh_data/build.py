@@ -87,15 +87,31 @@ def _outputs(repo: Repository, staging: Path) -> dict[str, tuple[Path, Path]]:
     return pairs
 
 
-def _swap_directory(new: Path, target: Path, holding: Path) -> None:
-    """Put `new` where `target` is; the old one goes to `holding` (deleted with the staging folder)."""
-    if target.exists():
-        os.rename(target, holding)
+def _publish(moves: list[tuple[Path, Path]], backup: Path) -> None:
+    """Move each staged path onto its target; on any failure put every old target back.
+
+    Old targets are first moved aside into `backup` (same filesystem, so every move is a rename),
+    which lets a failure half-way through restore the previous state exactly."""
+    for staged, target in moves:
+        if target.exists() and (target.is_dir() != staged.is_dir() or target.is_symlink()):
+            raise OSError(f"{target} is in the way: expected a {'folder' if staged.is_dir() else 'file'}")
+    backup.mkdir()
+    done: list[tuple[Path, Path | None]] = []
     try:
-        os.rename(new, target)
+        for index, (staged, target) in enumerate(moves):
+            saved = None
+            if target.exists():
+                saved = backup / str(index)
+                os.rename(target, saved)
+            done.append((target, saved))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(staged, target)
     except BaseException:
-        if holding.exists():
-            os.rename(holding, target)
+        for target, saved in reversed(done):
+            if target.exists():
+                shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+            if saved is not None:
+                os.rename(saved, target)
         raise
 
 
@@ -115,12 +131,7 @@ def build(repo: Repository, check: bool = False) -> BuildResult:
                 stale += sorted(repo.relative(p) for p in extra - {old for _, old in outputs.values()})
             return BuildResult(rows=rows, stale=stale)
         # everything is written: move into place, the descriptor (which carries the hashes) last
-        for folder, target in OUTPUT_DIRS.items():
-            (repo.root / target).parent.mkdir(parents=True, exist_ok=True)
-            _swap_directory(staging / folder, repo.root / target, staging / f"previous-{folder}")
-        for name, target in OUTPUT_FILES.items():
-            if (staging / name).exists() and name != "datapackage.json":
-                (repo.root / target).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging / name, repo.root / target)
-        os.replace(staging / "datapackage.json", repo.descriptor_path)
+        moves = [(staging / folder, repo.root / target) for folder, target in OUTPUT_DIRS.items()]
+        moves += [(staging / name, repo.root / target) for name, target in OUTPUT_FILES.items() if (staging / name).exists()]
+        _publish(moves, staging / "backup")
     return BuildResult(rows=rows)

@@ -95,6 +95,9 @@ def _figures(repo: Repository, args) -> int:
 def _describe(repo: Repository, args) -> int:
     import json
 
+    if not repo.descriptor_path.is_file():
+        print("karabakh-data: no datapackage.json yet: run `karabakh-data build` first", file=sys.stderr)
+        return 2
     desc = json.loads(repo.descriptor_path.read_text(encoding="utf-8"))
     print(f"{desc['name']} {desc['version']}: {len(desc['resources'])} tables")
     width = max(len(r["name"]) for r in desc["resources"])

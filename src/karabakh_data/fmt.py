@@ -11,8 +11,12 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .problems import Problem
 from .read import TableData, read_table, source_texts
@@ -21,64 +25,108 @@ from .schemas import SchemaError, load_package
 from .spans import SpanError, locate
 
 
+NEEDS_QUOTES = r'[",\r\n]'  # what csv.QUOTE_MINIMAL quotes
+DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def canonical_column(column: pa.Array, field_type: str, bad: pa.Array | None = None, raw: pa.Array | None = None) -> pa.Array:
+    """A typed column in its one canonical CSV spelling (null stays null). Cells flagged `bad` did not
+    parse and keep their `raw` spelling, so fmt never destroys what a coder wrote."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if field_type == "string":
+        spelled = column
+    elif field_type == "boolean":
+        spelled = pc.if_else(column, "true", "false")
+    elif field_type == "date":
+        spelled = pc.strftime(column, format="%Y-%m-%d")
+    else:  # integers as digits; numbers in Arrow's shortest round-trip form ("2", "39.81528", "1e+16")
+        spelled = pc.cast(column, pa.string())
+    if bad is not None:
+        spelled = pc.if_else(bad, raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw, spelled)
+    return spelled
+
+
 def spell(value, field_type: str) -> str:
-    """The one canonical spelling of a typed value in CSV."""
+    """The canonical spelling of one typed value (the scalar form of canonical_column)."""
     if value is None:
         return ""
-    if field_type == "boolean":
-        return "true" if value else "false"
-    if field_type == "date":
-        return value.isoformat()
-    if field_type == "number":
-        return repr(float(value))
-    return str(value)
+    arrow_type = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32()}[field_type]
+    return canonical_column(pa.array([value], arrow_type), field_type)[0].as_py()
 
 
-def canonical_text(data: TableData, texts: dict[str, str]) -> tuple[str, list[Problem]]:
-    """The canonical file content for a readable table, and the offsets it could not fill."""
-    table, problems = data.table, []
-    columns = []
-    for f in table.fields:
-        raw = data.strings.column(f.name).to_pylist()
-        typed = data.typed.column(f.name).to_pylist()
-        bad = data.bad_cells.get(f.name, set())
-        # a cell that did not parse keeps its spelling, so fmt never destroys what a coder wrote
-        columns.append([raw[i] if (i in bad or f.type == "string") else spell(typed[i], f.type) for i in range(data.num_rows)])
-    rows = [list(r) for r in zip(*columns)] if columns and data.num_rows else []
-    names = table.field_names
-    if table.has_evidence:
-        s, q, cs, ce = (names.index(n) for n in ("source_id", "quote", "char_start", "char_end"))
-        for i, row in enumerate(rows):
-            text = texts.get(row[s])
-            if text is None or not row[q]:
-                continue
-            hint = int(row[cs]) if row[cs] and row[cs].isdigit() else None
-            try:
-                start, end = locate(text, row[q], hint)
-            except SpanError as exc:
-                problems.append(data.problem(i, "quote", exc.rule, exc.message))
-                continue
-            row[cs], row[ce] = str(start), str(end)
-    key_types = [(names.index(k), table.field(k).type) for k in table.primary_key]
-
-    def sort_key(row):
-        out = []
-        for index, kind in key_types:
-            v = row[index]
-            out.append((0, int(v), "") if kind == "integer" and v and v.lstrip("-").isdigit() else (1, 0, v or ""))
-        return out
-
-    rows.sort(key=sort_key)
-    return csv_lines(names, rows), problems
+def serialize(header: list[str], columns: list[pa.Array]) -> str:
+    """CSV text with LF line endings and minimal quoting, built column-wise in Arrow (the same bytes
+    as csv.writer with QUOTE_MINIMAL, at a fraction of the cost on large tables)."""
+    head = csv_lines(header, [])
+    if not columns or len(columns[0]) == 0:
+        return head
+    cells = []
+    for column in columns:
+        text = pc.fill_null(column.cast(pa.string()), "")
+        quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+        cells.append(pc.if_else(pc.match_substring_regex(text, NEEDS_QUOTES), quoted, text))
+    lines = pc.binary_join_element_wise(*cells, ",")
+    body = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines), "\n")[0].as_py()
+    return head + body + "\n"
 
 
 def csv_lines(header: list[str], rows: list[list[str]]) -> str:
-    """CSV text with LF line endings and minimal quoting."""
+    """CSV text with LF line endings and minimal quoting (for small outputs and the header)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    writer.writerows(rows)
+    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows([header, *rows])
     return buffer.getvalue()
+
+
+def _sorted_order(data: TableData) -> pa.Array:
+    return pc.sort_indices(data.typed, sort_keys=[(k, "ascending") for k in data.table.primary_key])
+
+
+def canonical_columns(data: TableData) -> list[pa.Array]:
+    columns = []
+    for f in data.table.fields:
+        rows = data.bad_cells.get(f.name)
+        bad = None
+        if rows:
+            mask = [False] * data.num_rows
+            for row in rows:
+                mask[row] = True
+            bad = pa.array(mask)
+        columns.append(canonical_column(data.typed.column(f.name), f.type, bad, data.strings.column(f.name)))
+    return columns
+
+
+def canonical_form(data: TableData) -> str:
+    """The file as fmt would write it, offsets as they are (validate compares against this)."""
+    order = _sorted_order(data)
+    return serialize(data.table.field_names, [c.take(order) for c in canonical_columns(data)])
+
+
+def canonical_text(data: TableData, texts: dict[str, str]) -> tuple[str, list[Problem]]:
+    """The canonical file content for a readable table, with offsets filled from the quotes, and the
+    quotes it could not place."""
+    table, problems = data.table, []
+    columns = canonical_columns(data)
+    names = table.field_names
+    if table.has_evidence:
+        s, q, cs, ce = (names.index(n) for n in ("source_id", "quote", "char_start", "char_end"))
+        sources, quotes = columns[s].to_pylist(), columns[q].to_pylist()
+        starts, ends = columns[cs].to_pylist(), columns[ce].to_pylist()
+        for i, (source, quote, start) in enumerate(zip(sources, quotes, starts)):
+            text = texts.get(source)
+            if text is None or not quote:
+                continue
+            hint = int(start) if start and DIGITS.fullmatch(start) else None
+            if hint is not None and text.startswith(quote, hint) and ends[i] == str(hint + len(quote)):
+                continue  # already right: the common case, kept cheap
+            try:
+                found_start, found_end = locate(text, quote, hint)
+            except SpanError as exc:
+                problems.append(data.problem(i, "quote", exc.rule, exc.message))
+                continue
+            starts[i], ends[i] = str(found_start), str(found_end)
+        columns[cs], columns[ce] = pa.array(starts, pa.string()), pa.array(ends, pa.string())
+    order = _sorted_order(data)
+    return serialize(names, [c.take(order) for c in columns]), problems
 
 
 @dataclass

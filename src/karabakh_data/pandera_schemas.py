@@ -78,13 +78,15 @@ def check_table(data: TableData) -> list[Problem]:
         return []
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-    problems = []
+    problems, duplicate_rows = [], set()
     key = ",".join(data.table.primary_key)
     for case in cases.itertuples(index=False):
         row = None if pd.isna(case.index) else int(case.index)
         column, check = case.column, str(case.check)
         if check == "multiple_fields_uniqueness":
-            problems.append(data.problem(row, key, "primary-key", f"the primary key ({key}) is not unique", data.record(row)))
+            if row not in duplicate_rows:  # pandera reports it once per key column
+                duplicate_rows.add(row)
+                problems.append(data.problem(row, key, "primary-key", f"the primary key ({key}) is not unique", data.record(row)))
             continue
         if row is None:  # a schema-level failure with no row: should not happen once the header is checked
             problems.append(Problem(data.file, None, None, column, "schema", None, check))

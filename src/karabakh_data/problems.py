@@ -49,7 +49,6 @@ RULES = {
     # evidence
     "quote-not-in-source": "the quote occurs in the source text",
     "quote-ambiguous": "a quote without offsets occurs exactly once",
-    "quote-empty": "a quote is not empty (fmt)",
     "span": "source text[char_start:char_end] equals the quote",
     "source-path": "a source's path is seeds/<source_id>.txt",
     "source-missing": "a source's document exists in seeds/",
@@ -79,6 +78,7 @@ RULES = {
     "id-reused": "a retired identifier is not used again",
     "id-removed": "a released identifier is still present or listed in retired_ids",
     "version": "the package version is MAJOR.MINOR.PATCH",
+    "release-record": "data/release.json and data/released_ids.csv are readable release records",
     "version-not-bumped": "data changed since the last release only with a new version",
     "version-bump": "the version bump is at least what the change requires (Data Package rules)",
     # enrichment

@@ -181,15 +181,23 @@ def check_descriptor(repo: Repository) -> list[Problem]:
     except ValueError as exc:
         return [Problem(file, None, None, None, "descriptor", None, f"not valid JSON: {exc}")]
     problems = []
-    places = [(f"resources[{r.get('name')}].path", r.get("path")) for r in desc.get("resources", [])]
-    places += [(f"resources[{r.get('name')}].x-parquet.path", r.get("x-parquet", {}).get("path")) for r in desc.get("resources", [])]
-    places += [(f"sources[{i}].path", s.get("path")) for i, s in enumerate(desc.get("sources", []))]
-    for r in desc.get("resources", []):
+    resources = desc.get("resources") if isinstance(desc, dict) else None
+    sources = desc.get("sources", []) if isinstance(desc, dict) else None
+    if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources) \
+            or not isinstance(sources, list) or not all(isinstance(x, dict) for x in sources):
+        return [Problem(file, None, None, None, "descriptor", None, "resources and sources must be lists of objects")]
+    places = [(f"resources[{r.get('name')}].path", r.get("path")) for r in resources]
+    places += [(f"resources[{r.get('name')}].x-parquet.path", (r.get("x-parquet") or {}).get("path")) for r in resources]
+    places += [(f"sources[{i}].path", x.get("path")) for i, x in enumerate(sources)]
+    for r in resources:
         for key in ("schema", "dialect"):
             if isinstance(r.get(key), str):
                 places.append((f"resources[{r.get('name')}].{key}", r[key]))
     for where, path in places:
-        reason = _path_problem(repo, where, path)
+        try:
+            reason = _path_problem(repo, where, path)
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte: not a path we will open
+            reason = f"not a usable path ({exc})"
         if reason:
             needle = json.dumps(path, ensure_ascii=False)
             line = next((i for i, content in enumerate(text.splitlines(), 1) if needle in content), None)

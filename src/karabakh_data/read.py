@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -54,8 +55,9 @@ class TableData:
         # Only computed when a problem needs a line number: a cell may span several lines.
         reader = csv.reader(io.StringIO(self.text, newline=""))
         lines, previous = [], 0
-        for _ in reader:
-            lines.append(previous + 1)
+        for record in reader:
+            if record:  # pyarrow skips blank lines: so must the numbering
+                lines.append(previous + 1)
             previous = reader.line_num
         return lines[1:]
 
@@ -153,6 +155,9 @@ def parse_column(column: pa.ChunkedArray, field_type: str) -> tuple[pa.Array, pa
         values = pc.if_else(ok, pc.equal(column, "true"), None)
     else:
         values = pc.cast(pc.if_else(ok, column, None), ARROW_TYPES[field_type], safe=True)
+        if field_type == "number":  # 1e999 parses as inf: not a number anyone measured
+            ok = pc.and_(ok, pc.fill_null(pc.is_finite(values), True))
+            values = pc.if_else(ok, values, None)
     bad = pc.and_(present, pc.invert(ok))
     return values, bad
 
@@ -193,11 +198,12 @@ def read_table(repo: Repository, table: Table) -> tuple[TableData | None, list[P
         return None, problems + (found or [Problem(file, None, None, None, "csv-syntax", None, f"malformed CSV: {exc}")])
     if invalid_rows:
         return None, problems + _syntax_problems(file, text, len(header))
-    if data.count(b'"') % 2:
-        # an unterminated quote silently swallows the rest of the file into one cell
-        found = [p for p in _syntax_problems(file, text, len(header)) if p.rule == "csv-syntax"]
-        return None, problems + (found or [Problem(file, None, None, None, "csv-syntax", None,
-                                                   "unbalanced quote characters: a quoted cell is not closed")])
+    suspicious = any(pc.any(pc.match_substring_regex(strings.column(name), r'["\n]')).as_py() for name in header)
+    if suspicious:
+        # a stray or unclosed quote makes pyarrow fold rows into one cell: let the strict parser judge
+        found = _syntax_problems(file, text, len(header))
+        if found:
+            return None, problems + found
     if strings.num_rows == 0:
         strings = pa.table({name: pa.array([], pa.string()) for name in header})
     strings = strings.select(table.field_names)
@@ -216,8 +222,23 @@ def read_table(repo: Repository, table: Table) -> tuple[TableData | None, list[P
         for row in sorted(rows):
             problems.append(result.problem(row, name, "type", f"not a valid {kind}" + {
                 "date": " (write YYYY-MM-DD, a real calendar date)", "boolean": " (write true or false)",
-                "integer": " (write digits only)", "number": " (write a decimal number with a point)"}.get(kind, "")))
+                "integer": " (write at most 18 digits, no sign but '-', no point)",
+                "number": " (write a finite decimal number with a point)"}.get(kind, "")))
     return result, problems
+
+
+SOURCE_ID = re.compile(r"[0-9]{3}_[0-9a-f]{16}")
+
+
+def seed_path(repo: Repository, source_id) -> Path | None:
+    """The seed file of a source id, or None when the id is malformed or the file is not a regular
+    file directly inside seeds/ (a crafted id must never read a file elsewhere)."""
+    if not isinstance(source_id, str) or not SOURCE_ID.fullmatch(source_id):
+        return None
+    path = repo.root / "seeds" / f"{source_id}.txt"
+    if path.is_symlink() or not path.is_file() or path.resolve().parent != (repo.root / "seeds").resolve():
+        return None
+    return path
 
 
 def source_texts(repo: Repository, sources: TableData | None) -> dict[str, str]:
@@ -226,8 +247,8 @@ def source_texts(repo: Repository, sources: TableData | None) -> dict[str, str]:
     if sources is None:
         return texts
     for source_id in sources.strings.column("source_id").to_pylist():
-        path = repo.root / "seeds" / f"{source_id}.txt"
-        if source_id and not path.is_symlink() and path.is_file():
+        path = seed_path(repo, source_id)
+        if path is not None:
             try:
                 texts[source_id] = path.read_bytes().decode("utf-8")
             except UnicodeDecodeError:

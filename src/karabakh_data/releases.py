@@ -23,49 +23,76 @@ from .schemas import Package
 
 RELEASE_FILE = "data/release.json"
 RELEASED_IDS_FILE = "data/released_ids.csv"
-PACKAGE_FILE = "schemas/_package.json"
-ID_TABLES = ("actors", "agreements", "enrichments", "events", "locations")
+PACKAGE_METADATA = "schemas/_package.json"
 LEVELS = ("patch", "minor", "major")
 SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 
 
 def current_ids(data: dict[str, TableData]) -> set[tuple[str, str]]:
+    """(table, id) of every row of the tables whose rows carry an identifier (coded and enrichment)."""
     ids = set()
-    for name in ID_TABLES:
-        if name in data:
-            key = data[name].table.primary_key[0]
-            ids.update((name, v) for v in data[name].strings.column(key).to_pylist() if v)
+    for name, table_data in data.items():
+        if table_data.table.group in ("coded", "enrichment"):
+            key = table_data.table.primary_key[0]
+            ids.update((name, v) for v in table_data.strings.column(key).to_pylist() if v)
     return ids
+
+
+class ReleaseRecordError(Exception):
+    pass
 
 
 def read_released_ids(repo: Repository) -> set[tuple[str, str]]:
     path = repo.root / RELEASED_IDS_FILE
     if not path.is_file():
         return set()
-    with open(path, newline="", encoding="utf-8") as handle:
-        return {(r["table_name"], r["record_id"]) for r in csv.DictReader(handle)}
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            return {(r["table_name"], r["record_id"]) for r in csv.DictReader(handle)}
+    except (KeyError, UnicodeDecodeError, csv.Error) as exc:
+        raise ReleaseRecordError(f"{RELEASED_IDS_FILE} is not a table_name,record_id CSV file ({exc})") from None
 
 
 def read_release(repo: Repository) -> dict | None:
     path = repo.root / RELEASE_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if not (isinstance(record, dict) and SEMVER.match(str(record.get("version"))) and isinstance(record.get("tables"), dict)):
+            raise ValueError("needs a MAJOR.MINOR.PATCH version and a tables object")
+        return record
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ReleaseRecordError(f"{RELEASE_FILE} is not a release record ({exc})") from None
 
 
 def snapshot(repo: Repository, package: Package, data: dict[str, TableData]) -> dict:
     return {
         "version": package.meta["version"],
         "tables": {name: {"sha256": hashlib.sha256(repo.csv_path(name).read_bytes()).hexdigest(),
-                          "fields": table.field_names, "rows": data[name].num_rows}
+                          "fields": table.field_names, "rows": data[name].num_rows,
+                          "schema_sha256": _schema_digest(table.descriptor), "constraints_sha256": _schema_digest(_constraints(table.descriptor))}
                    for name, table in ((t.name, t) for t in package.coded)},
     }
+
+
+def _schema_digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def _constraints(descriptor: dict) -> dict:
+    """The schema without its descriptions: what a change of meaning would change."""
+    return {**{k: v for k, v in descriptor.items() if k != "description"},
+            "fields": [{k: v for k, v in f.items() if k != "description"} for f in descriptor.get("fields", [])]}
 
 
 def required_bump(old: dict, new: dict, released: set, ids: set) -> str | None:
     """The smallest version bump the change from `old` to `new` needs; None when nothing changed."""
     if old["tables"] == new["tables"]:
         return None
-    if any(name not in new["tables"] or new["tables"][name]["fields"] != t["fields"] for name, t in old["tables"].items()):
-        return "major"
+    if any(name not in new["tables"] or new["tables"][name]["fields"] != t["fields"]
+           or new["tables"][name].get("constraints_sha256") != t.get("constraints_sha256") for name, t in old["tables"].items()):
+        return "major"  # a table removed, a column renamed, removed, added or reordered, a type or constraint changed
     if set(new["tables"]) - set(old["tables"]) or (ids - released) or any(
             new["tables"][name]["rows"] > t["rows"] for name, t in old["tables"].items()):
         return "minor"
@@ -83,9 +110,15 @@ def bump_level(old: str, new: str) -> str | None:
 def check_release(repo: Repository, package: Package, data: dict[str, TableData]) -> list[Problem]:
     problems = []
     version = package.meta.get("version", "")
+    if not isinstance(version, str):
+        version = repr(version)
     if not SEMVER.match(str(version)):
-        return [Problem(PACKAGE_FILE, None, None, "version", "version", str(version), "the version must be MAJOR.MINOR.PATCH")]
-    ids, released = current_ids(data), read_released_ids(repo)
+        return [Problem(PACKAGE_METADATA, None, None, "version", "version", str(version), "the version must be MAJOR.MINOR.PATCH")]
+    try:
+        released, old = read_released_ids(repo), read_release(repo)
+    except ReleaseRecordError as exc:
+        return problems + [Problem(RELEASE_FILE, None, None, None, "release-record", None, str(exc))]
+    ids = current_ids(data)
     retired = data.get("retired_ids")
     retired_ids = set()
     if retired is not None:
@@ -98,20 +131,20 @@ def check_release(repo: Repository, package: Package, data: dict[str, TableData]
         if table in data:  # an unreadable table reports its own problems
             problems.append(Problem(f"data/csv/{table}.csv", None, rid, data[table].table.primary_key[0], "id-removed", rid,
                                     f"{rid} was released and is gone: restore the row, or list it in retired_ids.csv with the reason"))
-    old = read_release(repo)
     if old is None or len(data) != len(package.coded):
         return problems  # no release yet, or tables unreadable (their problems are reported)
-    needed = required_bump(old, snapshot(repo, package, data), released, ids)
+    now = snapshot(repo, package, data)
+    needed = required_bump(old, now, released, ids)
     if needed is None:
         return problems
-    have = bump_level(old["version"], version) if SEMVER.match(old["version"]) else "major"
+    have = bump_level(old["version"], version)
     if have is None:
-        changed = sorted(n for n, t in snapshot(repo, package, data)["tables"].items() if old["tables"].get(n) != t)
-        problems.append(Problem(PACKAGE_FILE, None, None, "version", "version-not-bumped", version,
+        changed = sorted(n for n, t in now["tables"].items() if old["tables"].get(n) != t)
+        problems.append(Problem(PACKAGE_METADATA, None, None, "version", "version-not-bumped", version,
                                 f"the data changed since release {old['version']} ({', '.join(changed)}) but the version did not: "
-                                f"set a {needed} version in {PACKAGE_FILE} and add it to CHANGELOG.md"))
+                                f"set a {needed} version in {PACKAGE_METADATA} and add it to CHANGELOG.md"))
     elif LEVELS.index(have) < LEVELS.index(needed):
-        problems.append(Problem(PACKAGE_FILE, None, None, "version", "version-bump", version,
+        problems.append(Problem(PACKAGE_METADATA, None, None, "version", "version-bump", version,
                                 f"the change since release {old['version']} needs a {needed} version bump, not a {have} one"))
     return problems
 

@@ -7,7 +7,7 @@ the meaning lives in the vocabulary table (e.g. vocab_factuality.requires_claima
 
 from __future__ import annotations
 
-import datetime
+import calendar
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,10 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .problems import Problem
-from .read import TableData, parse_column
+from .read import TableData, parse_column, seed_path
 from .repository import Repository
 from .schemas import ENRICHMENT_ALWAYS, ENRICHMENT_BY_ORIGIN, Package
-from .spans import occurrences
+from .spans import SpanError, locate
 
 # Vocabulary values with a meaning the rules below implement (documented in the vocabulary tables).
 ORIGIN_NONE, ORIGIN_STATED, ORIGIN_INFERRED, ORIGIN_ENRICHED = "none", "stated", "coder_inferred", "enriched"
@@ -32,7 +32,7 @@ class Context:
     repo: Repository
     package: Package
     data: dict[str, TableData]  # the tables that could be read
-    texts: dict[str, str] = field(default_factory=dict)  # source_id -> source text, filled by check_sources
+    texts: dict[str, str] = field(default_factory=dict)  # source_id -> source text (read.source_texts)
 
     def rows(self, table: str, *columns: str) -> Iterator[tuple]:
         """(row number, value, ...) over typed values; empty when the table could not be read."""
@@ -91,17 +91,15 @@ def check_sources(ctx: Context) -> Iterator[Problem]:
         if path != f"seeds/{source_id}.txt":
             yield data.problem(row, "path", "source-path", f"the path must be seeds/{source_id}.txt")
             continue
-        file = ctx.repo.root / path
-        if file.is_symlink() or not file.is_file():
+        file = seed_path(ctx.repo, source_id)
+        if file is None:
             yield data.problem(row, "path", "source-missing", "the source document is not in seeds/ (or is a symlink)")
             continue
         raw = file.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
+        text = ctx.texts.get(source_id)
+        if text is None:
             yield data.problem(row, "path", "source-encoding", "the source document is not valid UTF-8")
             continue
-        ctx.texts[source_id] = text
         if hashlib.sha256(raw).hexdigest() != sha256:
             yield data.problem(row, "text_sha256", "source-hash", f"the file's SHA-256 is {hashlib.sha256(raw).hexdigest()}: "
                                "seeds are never edited; a new text is a new source")
@@ -124,23 +122,16 @@ def check_spans(ctx: Context) -> Iterator[Problem]:
             text = ctx.texts.get(source_id)
             if text is None or quote is None:
                 continue  # an unknown source or a missing quote is reported by other rules
-            if start is None or end is None:
-                found = occurrences(text, quote)
-                if not found:
-                    yield data.problem(row, "quote", "quote-not-in-source", "the quote does not occur in the source text")
-                elif len(found) > 1:
-                    yield data.problem(row, "quote", "quote-ambiguous", f"the quote occurs {len(found)} times (char_start {found}); "
-                                       "lengthen it or set char_start to the occurrence you mean")
+            if start is not None and end is not None and text[start:end] == quote:
                 continue
-            if text[start:end] == quote:
+            try:
+                found_start, _ = locate(text, quote, start)
+            except SpanError as exc:
+                yield data.problem(row, "quote", exc.rule, exc.message)
                 continue
-            found = occurrences(text, quote)
-            if not found:
-                yield data.problem(row, "quote", "quote-not-in-source", "the quote does not occur in the source text "
-                                   "(it must be copied exactly, punctuation and quote marks included)")
-            else:
+            if start is not None and end is not None:
                 yield data.problem(row, "char_start", "span", f"text[{start}:{end}] is {text[start:end][:60]!r}, not the quote; "
-                                   f"the quote is at char_start {found}: run `karabakh-data fmt`", f"{start}:{end}")
+                                   f"the quote is at char_start {found_start}: run `karabakh-data fmt`", f"{start}:{end}")
 
 
 def check_dates(ctx: Context) -> Iterator[Problem]:
@@ -152,7 +143,10 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
             continue  # a table that merely names date_origin values, like the vocabulary itself
         has_quote = table.has_field("quote")
         columns = ["date_origin", *date_fields] + (["quote"] if has_quote else []) + (["coder_note"] if table.has_field("coder_note") else [])
+        unparsed = set().union(*(data.bad_cells.get(f, set()) for f in date_fields))
         for row, origin, *rest in ctx.rows(name, *columns):
+            if row in unparsed:
+                continue  # a date that does not parse is reported as a type problem; nothing more to say
             values = dict(zip(columns[1:], rest))
             dates = {f: values[f] for f in date_fields if values[f] is not None}
             if origin == ORIGIN_NONE and dates:
@@ -169,7 +163,7 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
         if not table.has_field("date_precision"):
             continue
         for row, precision, start, end in ctx.rows(name, "date_precision", "date_start", "date_end"):
-            if precision not in precisions:
+            if precision not in precisions or row in unparsed:
                 continue  # reported as a foreign key problem
             min_span, max_span, boundary, has_dates = precisions[precision]
             if not has_dates:
@@ -187,7 +181,7 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
             if (min_span is not None and span < min_span) or (max_span is not None and span > max_span):
                 yield data.problem(row, "date_precision", "date-precision", f"precision {precision} allows a span of "
                                    f"{min_span}..{max_span if max_span is not None else 'any'} days; the dates span {span}")
-            if boundary == "month" and (start.day != 1 or (end + datetime.timedelta(days=1)).day != 1):
+            if boundary == "month" and (start.day != 1 or end.day != calendar.monthrange(end.year, end.month)[1]):
                 yield data.problem(row, "date_precision", "date-precision", "precision month needs date_start on the 1st and date_end on a month's last day")
             if boundary == "year" and ((start.month, start.day) != (1, 1) or (end.month, end.day) != (12, 31)):
                 yield data.problem(row, "date_precision", "date-precision", "precision year needs date_start on 1 January and date_end on 31 December")

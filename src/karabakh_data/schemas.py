@@ -226,9 +226,32 @@ def _check_registry(package: Package, where: str) -> None:
                                          "the same column name must mean the same thing in every table")
 
 
+# Columns the cross-table rules (rules.py, releases.py, views.py) compute with, and the types they
+# rely on: a schema edit that changes one would otherwise surface as a crash instead of a message.
+RULE_TYPES = {
+    "events": {"date_start": "date", "date_end": "date", "fatalities_low": "integer", "fatalities_best": "integer",
+               "fatalities_high": "integer", "char_start": "integer", "char_end": "integer", "quote": "string"},
+    "locations": {"latitude": "number", "longitude": "number"},
+    "sources": {"text_chars": "integer", "text_sha256": "string", "path": "string", "title": "string"},
+    "vocab_date_precision": {"min_span_days": "integer", "max_span_days": "integer", "has_dates": "boolean"},
+    "vocab_factuality": {"requires_claimant": "boolean", "allows_acled": "boolean"},
+    "vocab_geo_precision": {"has_coordinates": "boolean"},
+    "vocab_basis_type": {"requires_reference": "boolean"},
+}
+
+
+def _check_rule_types(package: Package, where: str) -> None:
+    for table_name, fields in RULE_TYPES.items():
+        table = package.tables.get(table_name)
+        for name, kind in fields.items():
+            if table is None or not table.has_field(name) or table.field(name).type != kind:
+                raise SchemaError(where, f"{table_name}.{name} must exist with type {kind}: the validation rules compute with it")
+
+
 def _link(package: Package, where: str) -> None:
     """Resolve foreign keys across tables and mark the fields that hold controlled values."""
     _check_registry(package, where)
+    _check_rule_types(package, where)
     for table in package.tables.values():
         categorical = {f.name for f in table.fields if f.enum}
         for fk in table.foreign_keys:

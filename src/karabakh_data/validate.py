@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .pandera_schemas import check_table
 from .problems import Problem
-from .fmt import canonical_text
+from .fmt import canonical_form
 from .read import TableData, read_table, source_texts
 from .repository import Repository
 from .publish import check_descriptor
@@ -23,18 +23,17 @@ class Validation:
     package: Package | None
     data: dict[str, TableData] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    texts: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def check_canonical(data: dict[str, TableData], texts: dict[str, str]) -> list[Problem]:
+def check_canonical(data: dict[str, TableData]) -> list[Problem]:
     """Each readable file must already be in the form `karabakh-data fmt` writes."""
     problems = []
     for table in data.values():
-        canonical, _ = canonical_text(table, texts)  # span problems are reported by check_spans
+        canonical = canonical_form(table)  # offsets are checked by check_spans
         if canonical != table.text:
             old, new = table.text.splitlines(), canonical.splitlines()
             line = next((i for i, (a, b) in enumerate(zip(old, new), 1) if a != b), min(len(old), len(new)) + 1)
@@ -57,11 +56,10 @@ def validate(repo: Repository) -> Validation:
             result.data[table.name] = data
             result.problems += check_table(data)
             result.problems += check_content(data)
-    ctx = Context(repo, package, result.data)
+    ctx = Context(repo, package, result.data, source_texts(repo, result.data.get("sources")))
     for rule in RULES:
         result.problems += list(rule(ctx))
-    result.texts = ctx.texts
-    result.problems += check_canonical(result.data, source_texts(repo, result.data.get("sources")))
+    result.problems += check_canonical(result.data)
     result.problems += check_release(repo, package, result.data)
     result.problems += check_descriptor(repo)
     result.problems.sort(key=lambda p: (p.file, p.line or 0, p.rule, p.field or "", p.message))

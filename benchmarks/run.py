@@ -1,0 +1,113 @@
+"""Benchmark: validate, build, frictionless and the bare reads, whole process, in one run.
+
+    python -m benchmarks.run [--sizes 100000,1000000,2000000] [--skip-frictionless] [--workdir DIR]
+
+For each size N it generates (or reuses) a synthetic package, builds it once, then measures each
+command as a separate process with GNU time: wall seconds and peak resident memory. Ratios are
+computed between commands of the same run, since absolute times drift on shared machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .synth import generate
+
+PYTHON = sys.executable
+BIN = Path(sys.executable).parent
+BARE_PARQUET = ("import sys, pyarrow.parquet as pq\n"
+                "for t in ('events', 'actors', 'locations'): pq.read_table(f'{sys.argv[1]}/data/parquet/{t}.parquet')")
+BARE_CSV = ("import sys, pyarrow as pa, pyarrow.csv as c\n"
+            "for t in ('events', 'actors', 'locations'): c.read_csv(f'{sys.argv[1]}/data/csv/{t}.csv', "
+            "convert_options=c.ConvertOptions(strings_can_be_null=True))")
+BARE_PANDAS = "import sys, pyarrow.parquet as pq\npq.read_table(f'{sys.argv[1]}/data/parquet/events.parquet').to_pandas()"
+LOAD = "import sys, karabakh_data\nkarabakh_data.load('events', root=sys.argv[1])"
+
+
+def measure(command: list[str]) -> tuple[float, float, int]:
+    """(wall seconds, peak MB, exit code) of one whole process."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        proc = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", report.name, *command],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wall, kb = report.read().split()[-2:]
+    return float(wall), int(kb) / 1024, proc.returncode
+
+
+def prepare(workdir: Path, events: int, seed: int) -> Path:
+    root = workdir / f"n{events}"
+    manifest = root / "synth.json"
+    if not (manifest.exists() and json.loads(manifest.read_text()).get("events") == events):
+        generate(root, events, seed)
+    if not (root / "datapackage.json").exists():
+        subprocess.run([str(BIN / "karabakh-data"), "--root", str(root), "build"], check=True, stdout=subprocess.DEVNULL)
+    return root
+
+
+def run(sizes: list[int], skip_frictionless: bool, workdir: Path, seed: int) -> list[dict]:
+    results = []
+    for n in sizes:
+        root = prepare(workdir, n, seed)
+        commands = {
+            "validate": [str(BIN / "karabakh-data"), "--root", str(root), "validate"],
+            "build": [str(BIN / "karabakh-data"), "--root", str(root), "build"],
+            "bare parquet read": [PYTHON, "-c", BARE_PARQUET, str(root)],
+            "bare csv read": [PYTHON, "-c", BARE_CSV, str(root)],
+            "load('events')": [PYTHON, "-c", LOAD, str(root)],
+            "bare read_table().to_pandas()": [PYTHON, "-c", BARE_PANDAS, str(root)],
+        }
+        if not skip_frictionless:
+            commands["frictionless validate"] = [str(BIN / "frictionless"), "validate", str(root / "datapackage.json")]
+        for tool, command in commands.items():
+            wall, peak, code = measure(command)
+            results.append({"events": n, "tool": tool, "wall_s": wall, "peak_mb": peak, "exit": code,
+                            "rows_per_s": n / wall if wall else float("inf")})
+    return results
+
+
+def table(results: list[dict]) -> str:
+    by = {(r["events"], r["tool"]): r for r in results}
+    lines = ["| events | tool | wall s | peak MB | rows/s | ratio | exit |", "|---:|---|---:|---:|---:|---|---:|"]
+    for r in results:
+        n, ratio = r["events"], ""
+        if r["tool"] == "validate":
+            parts = [f"{r['wall_s'] / by[(n, 'bare parquet read')]['wall_s']:.1f}x bare parquet read"]
+            if (n, "frictionless validate") in by:
+                parts.append(f"frictionless / ours = {by[(n, 'frictionless validate')]['wall_s'] / r['wall_s']:.1f}")
+            ratio = "; ".join(parts)
+        elif r["tool"] == "build":
+            ratio = f"{r['wall_s'] / by[(n, 'bare csv read')]['wall_s']:.1f}x bare csv read"
+        elif r["tool"] == "load('events')":
+            ratio = f"{r['wall_s'] / by[(n, 'bare read_table().to_pandas()')]['wall_s']:.2f}x bare to_pandas"
+        lines.append(f"| {n:,} | {r['tool']} | {r['wall_s']:.2f} | {r['peak_mb']:.0f} | {r['rows_per_s']:,.0f} | {ratio} | {r['exit']} |")
+    sizes = sorted({r["events"] for r in results})
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        for tool in ("validate", "build"):
+            a, b = by[(small, tool)], by[(large, tool)]
+            lines.append(f"\n{tool}: per-row cost at {large:,} is {(b['wall_s'] / large) / (a['wall_s'] / small):.2f}x the cost at {small:,}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="100000,1000000,2000000")
+    parser.add_argument("--skip-frictionless", action="store_true")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "karabakh-bench")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    if not shutil.which("/usr/bin/time"):
+        print("needs GNU time at /usr/bin/time (Debian package 'time')", file=sys.stderr)
+        return 2
+    results = run([int(s) for s in args.sizes.split(",")], args.skip_frictionless, args.workdir, args.seed)
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

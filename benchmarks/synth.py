@@ -1,0 +1,252 @@
+"""Synthetic karabakh-data repositories of any size, for benchmarks and scale tests.
+
+    python -m benchmarks.synth OUTDIR --events N --seed S [--inject-errors]
+
+Writes a complete repository layout (seeds/, schemas/, data/csv/) in this project's own schemas, on
+which `karabakh-data validate` and `build` run unchanged: generated source documents, events whose
+quotes are real spans of them, actors, locations with enriched coordinates, agreements, link tables,
+enrichments and the project's vocabularies. The same N and seed give the same bytes.
+--inject-errors plants one known error per rule family and lists them in OUTDIR/injected_errors.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+ACTORS_PER_MILLION, LOCATIONS_PER_MILLION = 5_000, 25_000
+MIN_ACTORS, MIN_LOCATIONS = 50, 100
+EVENTS_PER_SOURCE_MAX = 4_000  # source ids have three digits: at most 1000 documents
+AGREEMENTS = 10
+
+
+def _write(path: Path, header: list[str], rows) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _read_vocab(name: str) -> list[dict]:
+    with open(ROOT / "data" / "csv" / f"{name}.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _columns(table: str) -> list[str]:
+    return [f["name"] for f in json.loads((ROOT / "schemas" / f"{table}.json").read_text())["fields"]]
+
+
+class Document:
+    """A generated source document built sentence by sentence, remembering each sentence's span."""
+
+    def __init__(self, title: str):
+        self.parts = [title, "\n"]
+        self.length = len(title) + 1
+
+    def add(self, sentence: str) -> tuple[int, int]:
+        start = self.length
+        self.parts += [sentence, " "]
+        self.length += len(sentence) + 1
+        return start, start + len(sentence)
+
+    def text(self) -> str:
+        return "".join(self.parts).rstrip(" ") + "\n"
+
+
+def _source_id(index: int, title: str) -> str:
+    return f"{index:03d}_{hashlib.sha256(title.encode()).hexdigest()[:16]}"
+
+
+def generate(out: Path, events: int, seed: int, inject_errors: bool = False) -> dict:
+    rng = np.random.default_rng(seed)
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "data" / "csv").mkdir(parents=True)
+    (out / "seeds").mkdir()
+    shutil.copytree(ROOT / "schemas", out / "schemas")
+    for vocab in (ROOT / "data" / "csv").glob("vocab_*.csv"):
+        shutil.copy2(vocab, out / "data" / "csv" / vocab.name)
+    shutil.copy2(ROOT / "data" / "csv" / "retired_ids.csv", out / "data" / "csv" / "retired_ids.csv")
+
+    n_actors = max(MIN_ACTORS, events * ACTORS_PER_MILLION // 1_000_000 * 2)
+    n_locations = max(MIN_LOCATIONS, events * LOCATIONS_PER_MILLION // 1_000_000 * 2)
+    n_sources = min(999, max(1, -(-events // EVENTS_PER_SOURCE_MAX)))
+    sources = {}
+
+    def document(index: int) -> tuple[str, Document]:
+        if index not in sources:
+            title = f"Synthetic report {index} of a karabakh-data benchmark (seed {seed})"
+            sources[index] = (_source_id(index, title), Document(title))
+        return sources[index]
+
+    # the register (document 0) names every actor and place
+    reg_id, register = document(0)
+    actor_types = [r["actor_type"] for r in _read_vocab("vocab_actor_type") if r["actor_type"] != "unnamed_source"]
+    actors = []
+    for i in range(1, n_actors + 1):
+        name = f"Actor {i}"
+        start, end = register.add(f"{name} is a party.")
+        actors.append([f"act-{i:06d}", name, actor_types[i % len(actor_types)], "AZE" if i % 2 else "ARM", "", "",
+                       reg_id, f"{name} is a party.", start, end, ""])
+    lat = np.round(rng.uniform(38.5, 41.5, n_locations), 4)
+    lon = np.round(rng.uniform(44.5, 50.5, n_locations), 4)
+    locations, enrichments = [], []
+
+    def enrich(table, record, field, value, basis):
+        enrichments.append([f"enr-{len(enrichments) + 1:07d}", table, record, field, value, "external_source", basis,
+                            "synthetic gazetteer", "high"])
+
+    for i in range(1, n_locations + 1):
+        name = f"Place {i}"
+        start, end = register.add(f"{name} is a place.")
+        lid = f"loc-{i:06d}"
+        la, lo = repr(float(lat[i - 1])), repr(float(lon[i - 1]))
+        locations.append([lid, name, "district", "AZE", "", la, lo, "exact", "", reg_id, f"{name} is a place.", start, end, ""])
+        enrich("locations", lid, "latitude", la, "Synthetic coordinates.")
+        enrich("locations", lid, "longitude", lo, "Synthetic coordinates.")
+
+    pairs = [(r["acled_event_type"], r["acled_sub_event_type"], r["acled_disorder_type"])
+             for r in _read_vocab("vocab_acled_sub_event_type") if r["acled_disorder_type"]]
+    plover = [r["plover_event_type"] for r in _read_vocab("vocab_plover_event_type")]
+    cameo = [r["cameo_code"] for r in _read_vocab("vocab_cameo_code")]
+    days = rng.integers(0, 365 * 30, events)
+    base = np.datetime64("1994-01-01")
+    dates = (base + days.astype("timedelta64[D]")).astype(str)
+    loc_pick = rng.integers(1, n_locations + 1, events)
+    actor_pick = rng.integers(1, n_actors + 1, events)
+    pair_pick = rng.integers(0, len(pairs), events)
+    plover_pick = rng.integers(0, len(plover), events)
+    cameo_pick = rng.integers(0, len(cameo), events)
+    best = rng.integers(0, 50, events)
+    spread = rng.integers(0, 5, events)
+    reported = rng.random(events) < 0.95
+    alleged = rng.random(events) < 0.2
+    linked = rng.random(events) < 0.3
+
+    event_rows, links = [], []
+    for i in range(events):
+        eid = f"evt-{i + 1:07d}"
+        source_id, doc = document(1 + i * n_sources // events) if n_sources > 1 else document(1)
+        sentence = f"On {dates[i]} an incident numbered {i + 1} was reported near Place {loc_pick[i]}."
+        start, end = doc.add(sentence)
+        etype, subtype, disorder = pairs[pair_pick[i]]
+        low, high = (max(0, best[i] - spread[i]), best[i] + spread[i])
+        claimant = f"act-{actor_pick[i]:06d}" if alleged[i] else ""
+        event_rows.append([eid, source_id, f"Synthetic event {i + 1}.", dates[i], dates[i], "day", "stated", f"loc-{loc_pick[i]:06d}",
+                           disorder, etype, subtype, plover[plover_pick[i]], cameo[cameo_pick[i]],
+                           *((low, best[i], high) if reported[i] else ("", "", "")),
+                           "alleged" if alleged[i] else "asserted", claimant, "", sentence, start, end, ""])
+        if alleged[i]:
+            links.append([eid, claimant, "claimant", source_id, sentence, start, end, ""])
+        if linked[i]:
+            links.append([eid, f"act-{(actor_pick[i] % n_actors) + 1:06d}", "perpetrator", source_id, sentence, start, end, ""])
+
+    agreements, parties = [], []
+    for k in range(1, AGREEMENTS + 1):
+        sentence = f"Agreement {k} was negotiated."
+        start, end = register.add(sentence)
+        agreements.append([f"agr-{k:04d}", f"Agreement {k}", "", "ceasefire", "under_negotiation", "", "", "none", "",
+                           reg_id, sentence, start, end, ""])
+        parties.append([f"agr-{k:04d}", f"act-{k:06d}", "negotiating_party", reg_id, sentence, start, end, ""])
+
+    injected = []
+    if inject_errors:
+        injected = _inject(event_rows, actors, locations, enrichments, links)
+
+    for index, (source_id, doc) in sorted(sources.items()):
+        (out / "seeds" / f"{source_id}.txt").write_text(doc.text(), encoding="utf-8")
+    source_rows = []
+    for index, (source_id, doc) in sorted(sources.items()):
+        raw = (out / "seeds" / f"{source_id}.txt").read_bytes()
+        source_rows.append([source_id, f"seeds/{source_id}.txt", doc.parts[0], "en", hashlib.sha256(raw).hexdigest(),
+                            len(raw.decode("utf-8")), "", "", "", "Synthetic text generated for benchmarks."])
+    source_rows.sort()
+    links.sort(key=lambda r: (r[0], r[1], r[2]))
+    event_rows.sort(key=lambda r: r[0])
+    for table, rows in (("sources", source_rows), ("events", event_rows), ("actors", actors), ("locations", locations),
+                        ("agreements", agreements), ("event_actors", links), ("agreement_parties", parties),
+                        ("enrichments", enrichments)):
+        _write(out / "data" / "csv" / f"{table}.csv", _columns(table), rows)
+    manifest = {"events": events, "seed": seed, "actors": n_actors, "locations": n_locations, "sources": len(sources),
+                "event_actors": len(links), "enrichments": len(enrichments), "injected_errors": injected}
+    (out / "synth.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    if inject_errors:
+        (out / "injected_errors.json").write_text(json.dumps(injected, indent=2) + "\n")
+    return manifest
+
+
+def _inject(events, actors, locations, enrichments, links) -> list[dict]:
+    """One known error per rule family, at fixed rows; returns what validate must report."""
+    col = {name: i for i, name in enumerate(_columns("events"))}
+    out = []
+
+    def planted(rule, table, record, field):
+        out.append({"rule": rule, "file": f"data/csv/{table}.csv", "record": record, "field": field})
+
+    e = events[1]
+    e[col["date_start"]] = e[col["date_end"]] = "2021-02-30"
+    planted("type", "events", e[0], "date_start")
+    e = events[2]
+    e[col["location_id"]] = "loc-999999"
+    planted("foreign-key", "events", e[0], "location_id")
+    e = events[3]
+    e[col["factuality"]] = "certain"
+    planted("foreign-key", "events", e[0], "factuality")
+    e = events[4]
+    e[col["acled_sub_event_type"]] = "Attack" if e[col["acled_event_type"]] != "Violence against civilians" else "Armed clash"
+    planted("foreign-key", "events", e[0], "acled_event_type,acled_sub_event_type")
+    e = events[5]
+    e[col["char_start"]] += 1
+    e[col["char_end"]] += 1
+    planted("span", "events", e[0], "char_start")
+    e = events[6]
+    e[col["fatalities_low"]], e[col["fatalities_best"]], e[col["fatalities_high"]] = 9, 3, 9
+    planted("fatalities-order", "events", e[0], "fatalities_low")
+    e = events[7]
+    e[col["summary"]] = "=HYPERLINK(\"http://example.org\")"
+    planted("formula", "events", e[0], "summary")
+    e = events[8]
+    e[col["fatalities_best"]] = -1
+    e[col["fatalities_low"]] = -1
+    planted("minimum", "events", e[0], "fatalities_best")
+    events[10][0] = events[9][0]
+    planted("primary-key", "events", events[9][0], "event_id")
+    e = events[11]
+    e[col["date_origin"]] = "coder_inferred"
+    planted("date-inferred-note", "events", e[0], "coder_note")
+    actors[1][3] = "AZ"
+    planted("pattern", "actors", actors[1][0], "country_code")
+    loc = locations[1]
+    loc[5] = "123.4"
+    enrichments[2][4] = "123.4"
+    planted("maximum", "locations", loc[0], "latitude")
+    dropped = enrichments.pop(5)
+    planted("enrichment-missing", "locations", dropped[2], dropped[3])
+    links.append([events[12][0], "act-999999", "perpetrator", events[12][1], events[12][col["quote"]],
+                  events[12][col["char_start"]], events[12][col["char_end"]], ""])
+    planted("foreign-key", "event_actors", f"{events[12][0]}/act-999999/perpetrator", "actor_id")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.synth", description=__doc__.split("\n")[0])
+    parser.add_argument("outdir", type=Path)
+    parser.add_argument("--events", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--inject-errors", action="store_true")
+    args = parser.parse_args(argv)
+    manifest = generate(args.outdir, args.events, args.seed, args.inject_errors)
+    print(json.dumps({k: v for k, v in manifest.items() if k != "injected_errors"}), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
