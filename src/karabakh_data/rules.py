@@ -7,7 +7,6 @@ the meaning lives in the vocabulary table (e.g. vocab_factuality.requires_claima
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -134,119 +133,165 @@ def check_spans(ctx: Context) -> Iterator[Problem]:
                                    f"the quote is at char_start {found_start}: run `karabakh-data fmt`", f"{start}:{end}")
 
 
+def _rows_where(mask) -> list[int]:
+    return pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
+
+
+def _lookup(values: pa.Array, table: TableData | None, key: str, column: str) -> pa.Array:
+    """For each value, `column` of the vocabulary row whose `key` equals it (null when none does)."""
+    if table is None:
+        return pa.nulls(len(values))
+    index = pc.index_in(values, value_set=table.typed.column(key).combine_chunks())
+    return pc.take(table.typed.column(column).combine_chunks(), index)
+
+
 def check_dates(ctx: Context) -> Iterator[Problem]:
-    precisions = ctx.vocabulary("vocab_date_precision", "date_precision", "min_span_days", "max_span_days", "boundary", "has_dates")
+    vocab = ctx.data.get("vocab_date_precision")
     for name, data in ctx.data.items():
-        table = data.table
+        table, typed = data.table, data.typed
         date_fields = [f.name for f in table.fields if f.enrichment == ENRICHMENT_BY_ORIGIN]
         if not date_fields:
             continue  # a table that merely names date_origin values, like the vocabulary itself
-        has_quote = table.has_field("quote")
-        columns = ["date_origin", *date_fields] + (["quote"] if has_quote else []) + (["coder_note"] if table.has_field("coder_note") else [])
+        # a date that does not parse is reported as a type problem; nothing more to say about its row
         unparsed = set().union(*(data.bad_cells.get(f, set()) for f in date_fields))
-        for row, origin, *rest in ctx.rows(name, *columns):
-            if row in unparsed:
-                continue  # a date that does not parse is reported as a type problem; nothing more to say
-            values = dict(zip(columns[1:], rest))
-            dates = {f: values[f] for f in date_fields if values[f] is not None}
-            if origin == ORIGIN_NONE and dates:
-                yield data.problem(row, next(iter(dates)), "date-origin", "date_origin is none, so the dates must be empty")
-            if origin in (ORIGIN_STATED, ORIGIN_INFERRED, ORIGIN_ENRICHED) and not dates:
-                yield data.problem(row, "date_origin", "date-origin", f"date_origin is {origin} but no date is set")
-            if origin == ORIGIN_STATED and has_quote:
-                for f, d in dates.items():
-                    if str(d.year) not in (values["quote"] or ""):
-                        yield data.problem(row, f, "date-stated", f"date_origin is stated but the year {d.year} is not in the quote; "
-                                           "a date from outside the text is enrichment", d.isoformat())
-            if origin == ORIGIN_INFERRED and not values.get("coder_note"):
+        ok = pa.array([i not in unparsed for i in range(data.num_rows)]) if unparsed else pa.repeat(pa.scalar(True), data.num_rows)
+        origin = typed.column("date_origin")
+        present = [pc.is_valid(typed.column(f)) for f in date_fields]
+        any_date = present[0]
+        for p in present[1:]:
+            any_date = pc.or_(any_date, p)
+        for row in _rows_where(pc.and_(ok, pc.and_(pc.equal(origin, ORIGIN_NONE), any_date))):
+            first = next(f for f in date_fields if typed.column(f)[row].is_valid)
+            yield data.problem(row, first, "date-origin", "date_origin is none, so the dates must be empty")
+        dated_origin = pc.is_in(origin, value_set=pa.array([ORIGIN_STATED, ORIGIN_INFERRED, ORIGIN_ENRICHED]))
+        for row in _rows_where(pc.and_(ok, pc.and_(dated_origin, pc.invert(any_date)))):
+            yield data.problem(row, "date_origin", "date-origin", f"date_origin is {origin[row].as_py()} but no date is set")
+        if table.has_field("quote"):
+            stated = _rows_where(pc.and_(ok, pc.equal(origin, ORIGIN_STATED)))
+            quotes = typed.column("quote").take(pa.array(stated, pa.int64())).to_pylist() if stated else []
+            for f in date_fields:
+                years = pc.strftime(typed.column(f).take(pa.array(stated, pa.int64())), format="%Y").to_pylist() if stated else []
+                for row, year, quote in zip(stated, years, quotes):
+                    if year is not None and year not in (quote or ""):
+                        yield data.problem(row, f, "date-stated", f"date_origin is stated but the year {year} is not in the quote; "
+                                           "a date from outside the text is enrichment")
+        if table.has_field("coder_note"):
+            for row in _rows_where(pc.and_(ok, pc.and_(pc.equal(origin, ORIGIN_INFERRED), pc.is_null(typed.column("coder_note"))))):
                 yield data.problem(row, "coder_note", "date-inferred-note", "date_origin is coder_inferred: explain the inference in coder_note")
         if not table.has_field("date_precision"):
             continue
-        for row, precision, start, end in ctx.rows(name, "date_precision", "date_start", "date_end"):
-            if precision not in precisions or row in unparsed:
-                continue  # reported as a foreign key problem
-            min_span, max_span, boundary, has_dates = precisions[precision]
-            if not has_dates:
-                if start is not None or end is not None:
-                    yield data.problem(row, "date_precision", "date-precision", f"precision {precision} means no dates, but dates are set")
-                continue
-            if start is None or end is None:
-                yield data.problem(row, "date_start" if start is None else "date_end", "date-missing",
-                                   f"precision {precision} needs both date_start and date_end")
-                continue
-            span = (end - start).days
-            if span < 0:
-                yield data.problem(row, "date_end", "date-order", f"date_end {end} is before date_start {start}", end.isoformat())
-                continue
-            if (min_span is not None and span < min_span) or (max_span is not None and span > max_span):
-                yield data.problem(row, "date_precision", "date-precision", f"precision {precision} allows a span of "
-                                   f"{min_span}..{max_span if max_span is not None else 'any'} days; the dates span {span}")
-            if boundary == "month" and (start.day != 1 or end.day != calendar.monthrange(end.year, end.month)[1]):
-                yield data.problem(row, "date_precision", "date-precision", "precision month needs date_start on the 1st and date_end on a month's last day")
-            if boundary == "year" and ((start.month, start.day) != (1, 1) or (end.month, end.day) != (12, 31)):
-                yield data.problem(row, "date_precision", "date-precision", "precision year needs date_start on 1 January and date_end on 31 December")
+        precision, start, end = typed.column("date_precision"), typed.column("date_start"), typed.column("date_end")
+        known = pc.and_(ok, pc.is_in(precision, value_set=vocab.typed.column("date_precision").combine_chunks()) if vocab else pa.repeat(pa.scalar(False), data.num_rows))
+        has_dates = _lookup(precision, vocab, "date_precision", "has_dates")
+        for row in _rows_where(pc.and_(known, pc.and_(pc.invert(has_dates), pc.or_(pc.is_valid(start), pc.is_valid(end))))):
+            yield data.problem(row, "date_precision", "date-precision", f"precision {precision[row].as_py()} means no dates, but dates are set")
+        for row in _rows_where(pc.and_(known, pc.and_(has_dates, pc.or_(pc.is_null(start), pc.is_null(end))))):
+            yield data.problem(row, "date_start" if not start[row].is_valid else "date_end", "date-missing",
+                               f"precision {precision[row].as_py()} needs both date_start and date_end")
+        both = pc.and_(known, pc.and_(has_dates, pc.and_(pc.is_valid(start), pc.is_valid(end))))
+        first_day, last_day = pc.cast(start, pa.int32()), pc.cast(end, pa.int32())
+        span = pc.subtract(last_day, first_day)
+        for row in _rows_where(pc.and_(both, pc.less(span, 0))):
+            yield data.problem(row, "date_end", "date-order", f"date_end {end[row]} is before date_start {start[row]}", str(end[row]))
+        ordered = pc.and_(both, pc.greater_equal(span, 0))
+        low, high = _lookup(precision, vocab, "date_precision", "min_span_days"), _lookup(precision, vocab, "date_precision", "max_span_days")
+        outside = pc.or_(pc.fill_null(pc.less(span, low), False), pc.fill_null(pc.greater(span, high), False))
+        for row in _rows_where(pc.and_(ordered, outside)):
+            yield data.problem(row, "date_precision", "date-precision", f"precision {precision[row].as_py()} allows a span of "
+                               f"{low[row].as_py()}..{high[row].as_py() if high[row].is_valid else 'any'} days; the dates span {span[row].as_py()}")
+        boundary = _lookup(precision, vocab, "date_precision", "boundary")
+        next_day = pc.cast(pc.cast(pc.add(last_day, 1), pa.int32()), pa.date32())
+        month_off = pc.or_(pc.not_equal(pc.day(start), 1), pc.not_equal(pc.day(next_day), 1))
+        year_off = pc.or_(month_off, pc.or_(pc.not_equal(pc.month(start), 1), pc.not_equal(pc.month(next_day), 1)))
+        for row in _rows_where(pc.and_(ordered, pc.and_(pc.equal(boundary, "month"), month_off))):
+            yield data.problem(row, "date_precision", "date-precision", "precision month needs date_start on the 1st and date_end on a month's last day")
+        for row in _rows_where(pc.and_(ordered, pc.and_(pc.equal(boundary, "year"), year_off))):
+            yield data.problem(row, "date_precision", "date-precision", "precision year needs date_start on 1 January and date_end on 31 December")
 
 
 def check_fatalities(ctx: Context) -> Iterator[Problem]:
     data = ctx.data.get("events")
-    for row, low, best, high in ctx.rows("events", "fatalities_low", "fatalities_best", "fatalities_high"):
-        pairs = (("fatalities_low", low, "fatalities_best", best), ("fatalities_best", best, "fatalities_high", high),
-                 ("fatalities_low", low, "fatalities_high", high))
-        for a, x, b, y in pairs:
-            if x is not None and y is not None and x > y:
-                yield data.problem(row, a, "fatalities-order", f"{a} ({x}) is greater than {b} ({y}); need low <= best <= high")
-                break
+    if data is None:
+        return
+    low, best, high = (data.typed.column(c) for c in ("fatalities_low", "fatalities_best", "fatalities_high"))
+    reported = set()
+    for a, x, b, y in (("fatalities_low", low, "fatalities_best", best), ("fatalities_best", best, "fatalities_high", high),
+                       ("fatalities_low", low, "fatalities_high", high)):
+        for row in _rows_where(pc.greater(x, y)):
+            if row not in reported:  # one problem per row is enough to point at it
+                reported.add(row)
+                yield data.problem(row, a, "fatalities-order", f"{a} ({x[row]}) is greater than {b} ({y[row]}); need low <= best <= high")
 
 
 def check_attribution(ctx: Context) -> Iterator[Problem]:
     """Factuality decides whether a claimant is named and whether ACLED codes are allowed."""
     data = ctx.data.get("events")
-    meaning = ctx.vocabulary("vocab_factuality", "factuality", "requires_claimant", "allows_acled")
-    disorder_of = {(e, s): d for _, e, s, d in ctx.rows("vocab_acled_sub_event_type", "acled_event_type", "acled_sub_event_type", "acled_disorder_type")}
-    claimant_links = {(e, a) for _, e, a, r in ctx.rows("event_actors", "event_id", "actor_id", "role") if r == ROLE_CLAIMANT}
-    claimed = {}
-    for row, event, factuality, claimant, disorder, etype, subtype in ctx.rows(
-            "events", "event_id", "factuality", "claimed_by_actor_id", *ACLED_FIELDS):
-        claimed[event] = claimant
-        acled = (disorder, etype, subtype)
-        if any(v is not None for v in acled) and any(v is None for v in acled):
-            yield data.problem(row, "acled_event_type", "acled-incomplete", "set all three ACLED fields (disorder, event, sub-event type) or none")
-        if (etype, subtype) in disorder_of and disorder_of[(etype, subtype)] not in (None, disorder) and disorder is not None:
-            yield data.problem(row, "acled_disorder_type", "acled-disorder",
-                               f"ACLED files {subtype!r} under disorder type {disorder_of[(etype, subtype)]!r}")
-        if factuality not in meaning:
-            continue  # reported as a foreign key problem
-        requires_claimant, allows_acled = meaning[factuality]
-        if requires_claimant and claimant is None:
-            yield data.problem(row, "claimed_by_actor_id", "claimant-missing", f"factuality {factuality} needs the actor who makes the claim")
-        if not requires_claimant and claimant is not None:
-            yield data.problem(row, "claimed_by_actor_id", "claimant-unexpected", f"factuality {factuality} is the article's own voice: no claimant")
-        if claimant is not None and (event, claimant) not in claimant_links:
-            yield data.problem(row, "claimed_by_actor_id", "claimant-link", f"event_actors needs the row ({event}, {claimant}, {ROLE_CLAIMANT})")
-        if not allows_acled and any(v is not None for v in acled):
-            yield data.problem(row, "acled_event_type", "acled-not-allowed", f"events with factuality {factuality} carry no ACLED codes")
+    if data is None:
+        return
+    typed = data.typed
+    factuality, claimant = typed.column("factuality"), typed.column("claimed_by_actor_id")
+    disorder, etype, subtype = (typed.column(c) for c in ACLED_FIELDS)
+    acled_set = [pc.is_valid(c) for c in (disorder, etype, subtype)]
+    any_acled = pc.or_(pc.or_(acled_set[0], acled_set[1]), acled_set[2])
+    all_acled = pc.and_(pc.and_(acled_set[0], acled_set[1]), acled_set[2])
+    for row in _rows_where(pc.and_(any_acled, pc.invert(all_acled))):
+        yield data.problem(row, "acled_event_type", "acled-incomplete", "set all three ACLED fields (disorder, event, sub-event type) or none")
+    pairs = ctx.data.get("vocab_acled_sub_event_type")
+    if pairs is not None:
+        keys = pc.binary_join_element_wise(etype, subtype, "\x1f")
+        pair_keys = pc.binary_join_element_wise(pairs.typed.column("acled_event_type"), pairs.typed.column("acled_sub_event_type"), "\x1f")
+        expected = pc.take(pairs.typed.column("acled_disorder_type").combine_chunks(), pc.index_in(keys, value_set=pair_keys.combine_chunks()))
+        for row in _rows_where(pc.not_equal(expected, disorder)):
+            yield data.problem(row, "acled_disorder_type", "acled-disorder", f"ACLED files {subtype[row].as_py()!r} under disorder type {expected[row].as_py()!r}")
+    vocab = ctx.data.get("vocab_factuality")
+    known = pc.is_in(factuality, value_set=vocab.typed.column("factuality").combine_chunks()) if vocab else pa.repeat(pa.scalar(False), data.num_rows)
+    requires = _lookup(factuality, vocab, "factuality", "requires_claimant")
+    allows = _lookup(factuality, vocab, "factuality", "allows_acled")
+    for row in _rows_where(pc.and_(known, pc.and_(requires, pc.is_null(claimant)))):
+        yield data.problem(row, "claimed_by_actor_id", "claimant-missing", f"factuality {factuality[row].as_py()} needs the actor who makes the claim")
+    for row in _rows_where(pc.and_(known, pc.and_(pc.invert(requires), pc.is_valid(claimant)))):
+        yield data.problem(row, "claimed_by_actor_id", "claimant-unexpected", f"factuality {factuality[row].as_py()} is the article's own voice: no claimant")
+    for row in _rows_where(pc.and_(known, pc.and_(pc.invert(allows), any_acled))):
+        yield data.problem(row, "acled_event_type", "acled-not-allowed", f"events with factuality {factuality[row].as_py()} carry no ACLED codes")
     links = ctx.data.get("event_actors")
-    for row, event, actor, role in ctx.rows("event_actors", "event_id", "actor_id", "role"):
-        if role == ROLE_CLAIMANT and event in claimed and claimed[event] != actor:
-            yield links.problem(row, "actor_id", "claimant-link", f"the claimant of {event} is {claimed[event]!r} in events.claimed_by_actor_id")
+    if links is None:
+        return
+    link_claimant = pc.equal(links.typed.column("role"), ROLE_CLAIMANT)
+    link_keys = pc.binary_join_element_wise(links.typed.column("event_id"), links.typed.column("actor_id"), "\x1f")
+    claim_keys = pc.binary_join_element_wise(typed.column("event_id"), claimant, "\x1f")
+    linked = pc.is_in(claim_keys, value_set=pc.filter(link_keys, pc.fill_null(link_claimant, False)).combine_chunks())
+    for row in _rows_where(pc.and_(pc.is_valid(claimant), pc.invert(linked))):
+        yield data.problem(row, "claimed_by_actor_id", "claimant-link", f"event_actors needs the row ({typed.column('event_id')[row]}, {claimant[row]}, {ROLE_CLAIMANT})")
+    # and a claimant link must name the event's claimant, not another actor
+    stated = pc.is_in(link_keys, value_set=pc.drop_null(claim_keys).combine_chunks())
+    known_event = pc.is_in(links.typed.column("event_id"), value_set=typed.column("event_id").combine_chunks())
+    for row in _rows_where(pc.and_(link_claimant, pc.and_(known_event, pc.invert(stated)))):
+        event = links.typed.column("event_id")[row].as_py()
+        yield links.problem(row, "actor_id", "claimant-link", f"{links.typed.column('actor_id')[row]} is linked as claimant of {event}, "
+                            "but events.claimed_by_actor_id names another actor (or none)")
 
 
 def check_coordinates(ctx: Context) -> Iterator[Problem]:
     data = ctx.data.get("locations")
-    has_coordinates = ctx.vocabulary("vocab_geo_precision", "geo_precision", "has_coordinates")
-    for row, precision, lat, lon in ctx.rows("locations", "geo_precision", "latitude", "longitude"):
-        if (lat is None) != (lon is None):
-            yield data.problem(row, "latitude" if lat is None else "longitude", "coordinates-pair", "set both latitude and longitude or neither")
-        elif precision in has_coordinates and has_coordinates[precision][0] != (lat is not None):
-            yield data.problem(row, "geo_precision", "coordinates-precision",
-                               f"geo_precision {precision} " + ("needs coordinates" if lat is None else "means no coordinates"))
+    if data is None:
+        return
+    lat, lon, precision = data.typed.column("latitude"), data.typed.column("longitude"), data.typed.column("geo_precision")
+    pair_broken = pc.not_equal(pc.is_valid(lat), pc.is_valid(lon))
+    for row in _rows_where(pair_broken):
+        yield data.problem(row, "latitude" if not lat[row].is_valid else "longitude", "coordinates-pair", "set both latitude and longitude or neither")
+    vocab = ctx.data.get("vocab_geo_precision")
+    wants = _lookup(precision, vocab, "geo_precision", "has_coordinates")
+    for row in _rows_where(pc.and_(pc.invert(pair_broken), pc.not_equal(wants, pc.is_valid(lat)))):
+        yield data.problem(row, "geo_precision", "coordinates-precision",
+                           f"geo_precision {precision[row].as_py()} " + ("needs coordinates" if not lat[row].is_valid else "means no coordinates"))
 
 
 def check_enrichments(ctx: Context) -> Iterator[Problem]:
     """Every value from outside the text is backed by an enrichments row, and every row backs a value."""
     enrichments = ctx.data.get("enrichments")
     requires_reference = ctx.vocabulary("vocab_basis_type", "basis_type", "requires_reference")
-    backed = {}
+    backed: dict[tuple, str] = {}
+    indexes: dict[str, dict] = {}  # table -> {record id: row}, built only for tables that enrichments point at
     for row, eid, table, record, column, value, basis_type, reference in ctx.rows(
             "enrichments", "enrichment_id", "table_name", "record_id", "field_name", "value", "basis_type", "reference"):
         if (table, record, column) in backed:
@@ -261,32 +306,39 @@ def check_enrichments(ctx: Context) -> Iterator[Problem]:
         if not target.table.has_field(column) or target.table.field(column).enrichment is None:
             yield enrichments.problem(row, "field_name", "enrichment-target", f"{table}.{column} is not an enrichable field (x-enrichment in its schema)")
             continue
-        key = target.table.primary_key[0]
-        rows = pc.indices_nonzero(pc.fill_null(pc.equal(target.strings.column(key), record), False)).to_pylist()
-        if not rows:
+        if table not in indexes:
+            keys = target.strings.column(target.table.primary_key[0]).to_pylist()
+            indexes[table] = {k: i for i, k in enumerate(keys)}
+        target_row = indexes[table].get(record)
+        if target_row is None:
             yield enrichments.problem(row, "record_id", "enrichment-target", f"{table} has no row {record!r}")
             continue
-        cell = target.typed.column(column)[rows[0]].as_py()
+        written = target.strings.column(column)[target_row].as_py()
+        if written == value:
+            continue  # the cell holds exactly the enriched value: the common case, no parsing needed
+        cell = target.typed.column(column)[target_row].as_py()
         parsed, bad = parse_column(pa.chunked_array([pa.array([value], pa.string())]), target.table.field(column).type)
         if bad[0].as_py() or parsed[0].as_py() != cell:
             yield enrichments.problem(row, "value", "enrichment-mismatch", f"{table}.{column} of {record} holds {cell!r}, not this value")
     for name, data in ctx.data.items():
-        governed = [f.name for f in data.table.fields if f.enrichment is not None]
+        governed = [f for f in data.table.fields if f.enrichment is not None]
         if not governed or name == "enrichments":
             continue
-        key = data.table.primary_key[0]
-        origin_col = ["date_origin"] if data.table.has_field("date_origin") else []
-        for row, record, *values in ctx.rows(name, key, *origin_col, *governed):
-            origin = values.pop(0) if origin_col else None
-            for column, value in zip(governed, values):
-                rule = data.table.field(column).enrichment
-                is_backed = (name, record, column) in backed
-                needs = value is not None and (rule == ENRICHMENT_ALWAYS or origin == ORIGIN_ENRICHED)
-                if needs and not is_backed:
-                    yield data.problem(row, column, "enrichment-missing", "a value from outside the text needs a row in "
-                                       "enrichments.csv with its basis (or leave the cell empty)")
-                if rule == ENRICHMENT_BY_ORIGIN and is_backed and origin != ORIGIN_ENRICHED:
-                    yield data.problem(row, "date_origin", "enrichment-origin", f"{column} is backed by an enrichment, so date_origin must be enriched")
+        keys = data.strings.column(data.table.primary_key[0])
+        enriched_origin = (pc.fill_null(pc.equal(data.strings.column("date_origin"), ORIGIN_ENRICHED), False)
+                           if data.table.has_field("date_origin") else None)
+        for f in governed:
+            backed_records = pa.array([r for (t, r, c) in backed if t == name and c == f.name], pa.string())
+            is_backed = pc.is_in(keys, value_set=backed_records)
+            needs = pc.is_valid(data.strings.column(f.name))
+            if f.enrichment != ENRICHMENT_ALWAYS:
+                needs = pc.and_(needs, enriched_origin)
+            for row in pc.indices_nonzero(pc.and_(needs, pc.invert(is_backed))).to_pylist():
+                yield data.problem(row, f.name, "enrichment-missing", "a value from outside the text needs a row in "
+                                   "enrichments.csv with its basis (or leave the cell empty)")
+            if f.enrichment == ENRICHMENT_BY_ORIGIN:
+                for row in pc.indices_nonzero(pc.and_(is_backed, pc.invert(enriched_origin))).to_pylist():
+                    yield data.problem(row, "date_origin", "enrichment-origin", f"{f.name} is backed by an enrichment, so date_origin must be enriched")
 
 
 RULES = (check_foreign_keys, check_sources, check_spans, check_dates, check_fatalities,
