@@ -23,18 +23,8 @@ def _constraints(table: Table, f: Field) -> str:
         parts.append("primary key")
     if f.unique:
         parts.append("unique")
-    if f.pattern:
-        parts.append(f"pattern `{f.pattern}`")
-    if f.min_length is not None:
-        parts.append(f"minLength {f.min_length}")
-    if f.max_length is not None:
-        parts.append(f"maxLength {f.max_length}")
-    if f.minimum is not None:
-        parts.append(f"minimum {f.minimum}")
-    if f.maximum is not None:
-        parts.append(f"maximum {f.maximum}")
-    if f.enum:
-        parts.append("enum")
+    for keyword, value in f.value_constraints():
+        parts.append("enum" if keyword == "enum" else f"pattern `{value}`" if keyword == "pattern" else f"{keyword} {value}")
     for fk in table.foreign_keys:
         if f.name in fk.fields:
             parts.append(f"→ `{fk.resource}.{', '.join(fk.reference_fields)}`")

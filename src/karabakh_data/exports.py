@@ -33,16 +33,9 @@ def _checks(f: Field) -> list[str]:
         checks.append(f"typeof({c}) IN ('integer', 'real')" if f.type == "number" else f"typeof({c}) = 'integer'")
     if f.type == "string":
         checks.append(f"typeof({c}) = 'text'")
-    if f.enum:
-        checks.append(f"{c} IN ({', '.join(_literal(v) for v in f.enum)})")
-    if f.minimum is not None:
-        checks.append(f"{c} >= {f.minimum}")
-    if f.maximum is not None:
-        checks.append(f"{c} <= {f.maximum}")
-    if f.min_length is not None:
-        checks.append(f"length({c}) >= {f.min_length}")
-    if f.max_length is not None:
-        checks.append(f"length({c}) <= {f.max_length}")
+    sql = {"enum": lambda v: f"{c} IN ({', '.join(_literal(x) for x in v)})", "minimum": lambda v: f"{c} >= {v}",
+           "maximum": lambda v: f"{c} <= {v}", "minLength": lambda v: f"length({c}) >= {v}", "maxLength": lambda v: f"length({c}) <= {v}"}
+    checks += [sql[keyword](value) for keyword, value in f.value_constraints() if keyword in sql]
     return [f"CHECK ({c} IS NULL OR ({check}))" for check in checks]
 
 
@@ -103,7 +96,7 @@ def _rows(table: Table, arrow: pa.Table) -> list[tuple]:
                 break
             ordered += ready
             placed |= {tuple(r[k] for k in key) for r in ready}
-            pending = [r for r in pending if r not in ready]
+            pending = [r for r in pending if tuple(r[k] for k in key) not in placed]
         rows = ordered
     return rows
 

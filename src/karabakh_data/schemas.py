@@ -57,6 +57,13 @@ class Field:
     crosswalk: dict = field(default_factory=dict, compare=False, hash=False)
     derivation: str | None = None  # views only: how the column is derived from the tables
 
+    def value_constraints(self) -> list[tuple[str, object]]:
+        """(Table Schema keyword, value) of each constraint on the values, in one fixed order: what
+        every generator (pandera, SQL, codebook) turns into its own form."""
+        pairs = (("enum", self.enum), ("pattern", self.pattern), ("minLength", self.min_length),
+                 ("maxLength", self.max_length), ("minimum", self.minimum), ("maximum", self.maximum))
+        return [(keyword, value) for keyword, value in pairs if value is not None]
+
 
 @dataclass(frozen=True)
 class ForeignKey:
