@@ -12,7 +12,7 @@ REPORT_FORMATS = ("text", "json", "github")
 RULES = {
     # files
     "file-missing": "a table's CSV file exists and is a regular file",
-    "file-size": "a CSV file stays under the size cap",
+    "file-size": "a CSV file stays under the size cap (1 GiB)",
     "bom": "a CSV file has no UTF-8 byte order mark",
     "encoding": "a CSV file is valid UTF-8",
     "line-ending": "lines end with LF only",

@@ -59,10 +59,9 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 
 def csv_text(table: Table, arrow: pa.Table) -> str:
     """A generated table as CSV, in the same canonical form as the hand-coded files."""
-    from .fmt import csv_lines, spell
+    from .fmt import canonical_column, serialize
 
-    columns = [[spell(v, f.type) for v in arrow.column(f.name).to_pylist()] for f in table.fields]
-    return csv_lines(table.field_names, [list(r) for r in zip(*columns)] if columns and arrow.num_rows else [])
+    return serialize(table.field_names, [canonical_column(arrow.column(f.name), f.type) for f in table.fields])
 
 
 def file_digest(path: Path) -> tuple[int, str]:

@@ -22,7 +22,7 @@ from .problems import Problem
 from .repository import Repository
 from .schemas import Table
 
-MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_FILE_BYTES = 1024 * 1024 * 1024  # room for ACLED-size tables (2M events is about 0.6 GB); above that, refuse before parsing
 CONTROL_BYTES = re.compile(rb"[\x01-\x09\x0b\x0c\x0e-\x1f]")  # C0 except NUL (own rule), LF and CR (line-ending)
 LINE_TERMINATOR = "\n"
 # Canonical lexical forms: what fmt writes and what validate accepts.

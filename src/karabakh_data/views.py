@@ -7,8 +7,8 @@ cannot be; the code below implements exactly those derivations and leaves the ot
 from __future__ import annotations
 
 import datetime
+from types import SimpleNamespace
 
-import pandas as pd
 import pyarrow as pa
 
 from .read import TableData
@@ -21,31 +21,30 @@ VIOLENT_PLOVER_TYPE = "ASSAULT"
 CIVILIANS = "Civilians"
 
 
-def _frame(data: dict[str, TableData], name: str) -> pd.DataFrame:
-    return data[name].typed.to_pandas(date_as_object=True)
-
-
-def _lookup(frame: pd.DataFrame, key: str, value: str) -> dict:
-    return {k: (None if pd.isna(v) else v) for k, v in zip(frame[key], frame[value])}
+def _records(data: dict[str, TableData], name: str, key: str) -> dict[str, dict]:
+    """key -> row as a dict: plain lookups, since per-row DataFrame indexing costs microseconds each."""
+    return {row[key]: row for row in data[name].typed.to_pylist()}
 
 
 class _Context:
     """Lookups shared by both views."""
 
     def __init__(self, data: dict[str, TableData]):
-        self.events = _frame(data, "events")
-        actors = _frame(data, "actors")
-        self.actor_name = _lookup(actors, "actor_id", "name")
-        inter = _lookup(_frame(data, "vocab_actor_type"), "actor_type", "acled_inter")
-        self.actor_inter = {a: inter.get(t) for a, t in zip(actors["actor_id"], actors["actor_type"])}
-        self.locations = _frame(data, "locations").set_index("location_id")
-        geo = _frame(data, "vocab_geo_precision").set_index("geo_precision")
-        self.geo = geo
-        self.dates = _frame(data, "vocab_date_precision").set_index("date_precision")
-        self.sources = _frame(data, "sources").set_index("source_id")
-        self.allows_acled = _lookup(_frame(data, "vocab_factuality"), "factuality", "allows_acled")
-        links = _frame(data, "event_actors").sort_values(["event_id", "actor_id", "role"])
-        self.roles = {e: list(zip(g["actor_id"], g["role"])) for e, g in links.groupby("event_id", sort=True)}
+        # plain rows (None for missing) in a namespace, so the derivations below read like the schema
+        self.events = [SimpleNamespace(**row) for row in data["events"].typed.to_pylist()]
+        actors = data["actors"].typed
+        self.actor_name = dict(zip(actors.column("actor_id").to_pylist(), actors.column("name").to_pylist()))
+        inter = {r["actor_type"]: r["acled_inter"] for r in data["vocab_actor_type"].typed.to_pylist()}
+        self.actor_inter = {a: inter.get(t) for a, t in zip(actors.column("actor_id").to_pylist(), actors.column("actor_type").to_pylist())}
+        self.locations = _records(data, "locations", "location_id")
+        self.geo = _records(data, "vocab_geo_precision", "geo_precision")
+        self.dates = _records(data, "vocab_date_precision", "date_precision")
+        self.sources = _records(data, "sources", "source_id")
+        self.allows_acled = {r["factuality"]: r["allows_acled"] for r in data["vocab_factuality"].typed.to_pylist()}
+        links = data["event_actors"].typed.sort_by([("event_id", "ascending"), ("actor_id", "ascending"), ("role", "ascending")])
+        self.roles: dict[str, list] = {}
+        for event, actor, role in zip(*(links.column(c).to_pylist() for c in ("event_id", "actor_id", "role"))):
+            self.roles.setdefault(event, []).append((actor, role))
 
     def sides(self, event_id: str) -> tuple[list[str], list[str]]:
         links = self.roles.get(event_id, [])
@@ -58,37 +57,27 @@ class _Context:
             side2 = participants
         return side1, side2
 
-    def point_location(self, location_id) -> str | None:
-        """The location itself, or its nearest ancestor with coordinates."""
-        current = location_id
-        while current is not None and current in self.locations.index:
-            if pd.notna(self.locations.at[current, "latitude"]):
-                return current
-            parent = self.locations.at[current, "parent_location_id"]
-            current = None if pd.isna(parent) else parent
-        return None
+    def _ancestors(self, location_id):
+        seen = set()
+        while location_id is not None and location_id in self.locations and location_id not in seen:
+            seen.add(location_id)
+            yield self.locations[location_id]
+            location_id = self.locations[location_id]["parent_location_id"]
 
     def admin1(self, location_id) -> str | None:
-        current = location_id
-        while current is not None and current in self.locations.index:
-            if self.locations.at[current, "location_type"] == "district":
-                return self.locations.at[current, "name"]
-            parent = self.locations.at[current, "parent_location_id"]
-            current = None if pd.isna(parent) else parent
-        return None
+        return next((row["name"] for row in self._ancestors(location_id) if row["location_type"] == "district"), None)
 
     def place(self, location_id) -> dict:
-        point = self.point_location(location_id)
-        if point is None:
+        """The location itself, or its nearest ancestor with coordinates."""
+        row = next((row for row in self._ancestors(location_id) if row["latitude"] is not None), None)
+        if row is None:
             return {"name": None, "latitude": None, "longitude": None, "precision": None}
-        row = self.locations.loc[point]
         return {"name": row["name"], "latitude": row["latitude"], "longitude": row["longitude"], "precision": row["geo_precision"]}
 
-    def value(self, frame: pd.DataFrame, key, column):
-        if key is None or pd.isna(key) or key not in frame.index:
-            return None
-        v = frame.at[key, column]
-        return None if pd.isna(v) else v
+    @staticmethod
+    def value(records: dict, key, column):
+        row = records.get(key) if isinstance(key, str) else None
+        return None if row is None else row[column]
 
 
 def _names(ctx: _Context, actors: list[str]) -> tuple[str | None, str | None]:
@@ -99,14 +88,14 @@ def _names(ctx: _Context, actors: list[str]) -> tuple[str | None, str | None]:
 def _attribution(ctx: _Context, event) -> str:
     if event.factuality == "asserted":
         return event.summary
-    claimant = ctx.actor_name.get(event.claimed_by_actor_id) if pd.notna(event.claimed_by_actor_id) else None
+    claimant = ctx.actor_name.get(event.claimed_by_actor_id) if event.claimed_by_actor_id is not None else None
     return f"{event.summary} [{event.factuality}" + (f"; claimed by {claimant}]" if claimant else "]")
 
 
 def acled_rows(ctx: _Context) -> list[dict]:
     rows = []
-    for event in ctx.events.itertuples(index=False):
-        if pd.isna(event.acled_event_type):
+    for event in ctx.events:
+        if event.acled_event_type is None:
             continue
         side1, side2 = ctx.sides(event.event_id)
         actor1, assoc1 = _names(ctx, side1)
@@ -115,7 +104,7 @@ def acled_rows(ctx: _Context) -> list[dict]:
         inter2 = ctx.actor_inter.get(side2[0]) if side2 else None
         precision = event.date_precision
         date = None
-        if pd.notna(event.date_start):
+        if event.date_start is not None:
             if precision in ("day", "days", "week"):
                 date = event.date_start
             elif precision == "month":
@@ -139,7 +128,7 @@ def acled_rows(ctx: _Context) -> list[dict]:
 
 def ged_rows(ctx: _Context) -> list[dict]:
     rows = []
-    for event in ctx.events.itertuples(index=False):
+    for event in ctx.events:
         if event.plover_event_type != VIOLENT_PLOVER_TYPE or not ctx.allows_acled.get(event.factuality):
             continue
         side1, side2 = ctx.sides(event.event_id)
@@ -148,18 +137,18 @@ def ged_rows(ctx: _Context) -> list[dict]:
         path = ctx.value(ctx.sources, event.source_id, "path")
         has_point = place["latitude"] is not None
         rows.append({
-            "event_id": event.event_id, "year": event.date_start.year if pd.notna(event.date_start) else None,
+            "event_id": event.event_id, "year": event.date_start.year if event.date_start is not None else None,
             "side_a": _names(ctx, side1)[0], "side_b": _names(ctx, side2)[0], "number_of_sources": 1,
             "source_article": f"{title} ({path})", "source_office": ctx.value(ctx.sources, event.source_id, "publisher"),
             "source_date": ctx.value(ctx.sources, event.source_id, "published_date"), "source_headline": title,
-            "source_original": ctx.actor_name.get(event.claimed_by_actor_id) if pd.notna(event.claimed_by_actor_id) else None,
+            "source_original": ctx.actor_name.get(event.claimed_by_actor_id) if event.claimed_by_actor_id is not None else None,
             "where_prec": ctx.value(ctx.geo, place["precision"], "ged_where_prec"), "where_coordinates": place["name"],
             "where_description": ctx.value(ctx.locations, event.location_id, "quote"), "adm_1": ctx.admin1(event.location_id),
             "latitude": place["latitude"], "longitude": place["longitude"],
             "geom_wkt": f"POINT ({place['longitude']} {place['latitude']})" if has_point else None,
             "date_prec": ctx.value(ctx.dates, event.date_precision, "ged_date_prec"),
-            "date_start": event.date_start if pd.notna(event.date_start) else None,
-            "date_end": event.date_end if pd.notna(event.date_end) else None,
+            "date_start": event.date_start if event.date_start is not None else None,
+            "date_end": event.date_end if event.date_end is not None else None,
             "deaths_unknown": event.fatalities_best, "best": event.fatalities_best, "high": event.fatalities_high,
             "low": event.fatalities_low, "factuality": event.factuality, "quote": event.quote,
         })
@@ -170,7 +159,7 @@ def _to_arrow(view: Table, rows: list[dict]) -> pa.Table:
     schema = arrow_schema(view)
     columns = {}
     for f in schema:
-        values = [None if (r.get(f.name) is None or (not isinstance(r.get(f.name), str) and pd.isna(r.get(f.name)))) else r[f.name] for r in rows]
+        values = [r.get(f.name) for r in rows]
         if pa.types.is_date32(f.type):
             values = [v if v is None or type(v) is datetime.date else v.date() for v in values]
         if pa.types.is_integer(f.type):
