@@ -315,6 +315,9 @@ MORE_CASES = [
     ("schema-change-without-bump", edit_schema("events", lambda s: s["fields"][2]["constraints"].update(maxLength=400)), "schemas/_package.json", "version-not-bumped", None, "version"),
     ("schema-rule-type", edit_schema("events", lambda s: next(f for f in s["fields"] if f["name"] == "fatalities_best").update(type="string", constraints={"maxLength": 5})),
      "schemas/_package.json", "schema", None, None),
+    ("vocab-factuality-unreadable", raw_file("vocab_factuality", lambda b: b"\x00" + b), "vocab_factuality", "nul-byte", None, None),
+    ("vocab-date-precision-unreadable", raw_file("vocab_date_precision", lambda b: b"\xff" + b), "vocab_date_precision", "encoding", None, None),
+    ("vocab-geo-precision-unreadable", raw_file("vocab_geo_precision", lambda b: b[:5]), "vocab_geo_precision", "header-missing", None, None),
     ("claimant-link-wrong-actor", cell("event_actors", "evt-0002/act-0002/claimant", "actor_id", "act-0003"), "event_actors", "claimant-link", "evt-0002/act-0003/claimant", "actor_id"),
 ]
 

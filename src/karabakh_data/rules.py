@@ -137,10 +137,8 @@ def _rows_where(mask) -> list[int]:
     return pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
 
 
-def _lookup(values: pa.Array, table: TableData | None, key: str, column: str) -> pa.Array:
+def _lookup(values: pa.Array, table: TableData, key: str, column: str) -> pa.Array:
     """For each value, `column` of the vocabulary row whose `key` equals it (null when none does)."""
-    if table is None:
-        return pa.nulls(len(values))
     index = pc.index_in(values, value_set=table.typed.column(key).combine_chunks())
     return pc.take(table.typed.column(column).combine_chunks(), index)
 
@@ -178,10 +176,10 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
         if table.has_field("coder_note"):
             for row in _rows_where(pc.and_(ok, pc.and_(pc.equal(origin, ORIGIN_INFERRED), pc.is_null(typed.column("coder_note"))))):
                 yield data.problem(row, "coder_note", "date-inferred-note", "date_origin is coder_inferred: explain the inference in coder_note")
-        if not table.has_field("date_precision"):
-            continue
+        if not table.has_field("date_precision") or vocab is None:
+            continue  # without its vocabulary (reported unreadable) a precision means nothing to check
         precision, start, end = typed.column("date_precision"), typed.column("date_start"), typed.column("date_end")
-        known = pc.and_(ok, pc.is_in(precision, value_set=vocab.typed.column("date_precision").combine_chunks()) if vocab else pa.repeat(pa.scalar(False), data.num_rows))
+        known = pc.and_(ok, pc.is_in(precision, value_set=vocab.typed.column("date_precision").combine_chunks()))
         has_dates = _lookup(precision, vocab, "date_precision", "has_dates")
         for row in _rows_where(pc.and_(known, pc.and_(pc.invert(has_dates), pc.or_(pc.is_valid(start), pc.is_valid(end))))):
             yield data.problem(row, "date_precision", "date-precision", f"precision {precision[row].as_py()} means no dates, but dates are set")
@@ -244,7 +242,9 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
         for row in _rows_where(pc.not_equal(expected, disorder)):
             yield data.problem(row, "acled_disorder_type", "acled-disorder", f"ACLED files {subtype[row].as_py()!r} under disorder type {expected[row].as_py()!r}")
     vocab = ctx.data.get("vocab_factuality")
-    known = pc.is_in(factuality, value_set=vocab.typed.column("factuality").combine_chunks()) if vocab else pa.repeat(pa.scalar(False), data.num_rows)
+    if vocab is None:
+        return  # the factuality vocabulary is unreadable (reported): nothing decides what a value requires
+    known = pc.is_in(factuality, value_set=vocab.typed.column("factuality").combine_chunks())
     requires = _lookup(factuality, vocab, "factuality", "requires_claimant")
     allows = _lookup(factuality, vocab, "factuality", "allows_acled")
     for row in _rows_where(pc.and_(known, pc.and_(requires, pc.is_null(claimant)))):
@@ -280,6 +280,8 @@ def check_coordinates(ctx: Context) -> Iterator[Problem]:
     for row in _rows_where(pair_broken):
         yield data.problem(row, "latitude" if not lat[row].is_valid else "longitude", "coordinates-pair", "set both latitude and longitude or neither")
     vocab = ctx.data.get("vocab_geo_precision")
+    if vocab is None:
+        return
     wants = _lookup(precision, vocab, "geo_precision", "has_coordinates")
     for row in _rows_where(pc.and_(pc.invert(pair_broken), pc.not_equal(wants, pc.is_valid(lat)))):
         yield data.problem(row, "geo_precision", "coordinates-precision",
