@@ -46,14 +46,6 @@ def canonical_column(column: pa.Array, field_type: str, bad: pa.Array | None = N
     return spelled
 
 
-def spell(value, field_type: str) -> str:
-    """The canonical spelling of one typed value (the scalar form of canonical_column)."""
-    if value is None:
-        return ""
-    arrow_type = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32()}[field_type]
-    return canonical_column(pa.array([value], arrow_type), field_type)[0].as_py()
-
-
 def serialize(header: list[str], columns: list[pa.Array]) -> str:
     """CSV text with LF line endings and minimal quoting, built column-wise in Arrow (the same bytes
     as csv.writer with QUOTE_MINIMAL, at a fraction of the cost on large tables)."""

@@ -20,7 +20,7 @@ import pyarrow.csv as pa_csv
 
 from .problems import Problem
 from .repository import Repository
-from .schemas import Table
+from .schemas import Table, arrow_type_of
 
 MAX_FILE_BYTES = 1024 * 1024 * 1024  # room for ACLED-size tables (2M events is about 0.6 GB); above that, refuse before parsing
 CONTROL_BYTES = re.compile(rb"[\x01-\x09\x0b\x0c\x0e-\x1f]")  # C0 except NUL (own rule), LF and CR (line-ending)
@@ -32,7 +32,6 @@ LEXICAL = {
     "boolean": r"^(true|false)$",
     "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
 }
-ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32()}
 
 
 @dataclass
@@ -154,7 +153,7 @@ def parse_column(column: pa.ChunkedArray, field_type: str) -> tuple[pa.Array, pa
     elif field_type == "boolean":
         values = pc.if_else(ok, pc.equal(column, "true"), None)
     else:
-        values = pc.cast(pc.if_else(ok, column, None), ARROW_TYPES[field_type], safe=True)
+        values = pc.cast(pc.if_else(ok, column, None), arrow_type_of(field_type), safe=True)
         if field_type == "number":  # 1e999 parses as inf: not a number anyone measured
             ok = pc.and_(ok, pc.fill_null(pc.is_finite(values), True))
             values = pc.if_else(ok, values, None)

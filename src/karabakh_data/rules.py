@@ -343,5 +343,5 @@ def check_enrichments(ctx: Context) -> Iterator[Problem]:
                     yield data.problem(row, "date_origin", "enrichment-origin", f"{f.name} is backed by an enrichment, so date_origin must be enriched")
 
 
-RULES = (check_foreign_keys, check_sources, check_spans, check_dates, check_fatalities,
+RULE_CHECKS = (check_foreign_keys, check_sources, check_spans, check_dates, check_fatalities,
          check_attribution, check_coordinates, check_enrichments)

@@ -272,14 +272,20 @@ def _link(package: Package, where: str) -> None:
         table.categorical = frozenset(categorical)
 
 
+def arrow_type_of(field_type: str):
+    """The Arrow type of a Table Schema type (controlled values aside, which are dictionary-encoded)."""
+    import pyarrow as pa
+
+    return {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32()}[field_type]
+
+
 def arrow_schema(table: Table):
     """The Arrow schema of a published table: types, nullability and descriptions from the Table Schema."""
     import pyarrow as pa
 
-    types = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32()}
     fields = []
     for f in table.fields:
-        arrow_type = pa.dictionary(pa.int32(), pa.string()) if f.name in table.categorical else types[f.type]
+        arrow_type = pa.dictionary(pa.int32(), pa.string()) if f.name in table.categorical else arrow_type_of(f.type)
         nullable = not (f.required or f.name in table.primary_key)
         fields.append(pa.field(f.name, arrow_type, nullable=nullable, metadata={"description": f.description}))
     table_schema = json.dumps(table.descriptor, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

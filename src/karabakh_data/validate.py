@@ -12,7 +12,7 @@ from .read import TableData, read_table, source_texts
 from .repository import Repository
 from .publish import check_descriptor
 from .releases import check_release
-from .rules import RULES, Context
+from .rules import RULE_CHECKS, Context
 from .safety import check_content
 from .schemas import Package, SchemaError, load_package
 
@@ -57,7 +57,7 @@ def validate(repo: Repository) -> Validation:
             result.problems += check_table(data)
             result.problems += check_content(data)
     ctx = Context(repo, package, result.data, source_texts(repo, result.data.get("sources")))
-    for rule in RULES:
+    for rule in RULE_CHECKS:
         result.problems += list(rule(ctx))
     result.problems += check_canonical(result.data)
     result.problems += check_release(repo, package, result.data)
