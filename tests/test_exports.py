@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import re
 import sqlite3
 from contextlib import redirect_stdout

@@ -9,7 +9,6 @@ import os
 
 import frictionless
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 from .problems import REPORT_FORMATS, format_problems
 from .repository import Repository, RepositoryNotFound

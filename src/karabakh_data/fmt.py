@@ -13,7 +13,6 @@ import difflib
 import io
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc

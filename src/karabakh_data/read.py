@@ -24,7 +24,6 @@ from .schemas import Table, arrow_type_of
 
 MAX_FILE_BYTES = 1024 * 1024 * 1024  # room for ACLED-size tables (2M events is about 0.6 GB); above that, refuse before parsing
 CONTROL_BYTES = re.compile(rb"[\x01-\x09\x0b\x0c\x0e-\x1f]")  # C0 except NUL (own rule), LF and CR (line-ending)
-LINE_TERMINATOR = "\n"
 # Canonical lexical forms: what fmt writes and what validate accepts.
 LEXICAL = {
     "integer": r"^-?[0-9]{1,18}$",  # 18 digits always fit in int64

@@ -62,7 +62,7 @@ def _keys(data: TableData, fields: tuple[str, ...]) -> tuple[pa.Array, pa.Array,
 
 
 def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
-    for name, data in ctx.data.items():
+    for data in ctx.data.values():
         for fk in data.table.foreign_keys:
             parent = ctx.data.get(fk.resource)
             if parent is None:
