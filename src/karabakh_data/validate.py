@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .fmt import canonical_form
 from .pandera_schemas import check_table
 from .problems import Problem
-from .fmt import canonical_form
-from .read import TableData, read_table, source_texts
-from .repository import Repository
 from .publish import check_descriptor
+from .read import TableData, read_table, source_texts
 from .releases import check_release
+from .repository import Repository
 from .rules import RULE_CHECKS, Context
 from .safety import check_content
 from .schemas import Package, SchemaError, load_package
@@ -39,7 +39,7 @@ def check_canonical(data: dict[str, TableData]) -> list[Problem]:
             line = next((i for i, (a, b) in enumerate(zip(old, new), 1) if a != b), min(len(old), len(new)) + 1)
             problems.append(Problem(table.file, line, None, None, "not-canonical", old[line - 1][:200] if line <= len(old) else None,
                                     "the file is not in canonical form (column and row order, spelling of numbers, dates and "
-                                    "booleans, quoting, offsets): run `karabakh-data fmt`"))
+                                    "booleans, quoting): run `karabakh-data fmt`"))
     return problems
 
 
