@@ -44,14 +44,17 @@ def _staging(repo: Repository):
         shutil.rmtree(staging, ignore_errors=True)
 
 
-# staged name -> published path (relative to the repository); directories are swapped whole
-OUTPUT_DIRS = {"parquet": "data/parquet", "views": "data/views"}
+# staged name -> published path (relative to the repository); the output folders (_output_dirs) are swapped whole
 OUTPUT_FILES = {"karabakh.sqlite": "data/karabakh.sqlite", "locations.geojson": "data/locations.geojson",
                 "codebook.md": "docs/codebook.md", "README.md": "README.md", "datapackage.json": "datapackage.json"}
 
 
+def _output_dirs(repo: Repository) -> dict[str, Path]:
+    return {"parquet": repo.parquet_dir, "views": repo.views_dir}
+
+
 def _stage(repo: Repository, validation: Validation, staging: Path) -> None:
-    """Write every output under staging/, named as in OUTPUT_DIRS and OUTPUT_FILES."""
+    """Write every output under staging/, named as in _output_dirs and OUTPUT_FILES."""
     package = validation.package
     tables = published_tables(package, validation.data)
     staged = {}
@@ -78,9 +81,9 @@ def _stage(repo: Repository, validation: Validation, staging: Path) -> None:
 def _outputs(repo: Repository, staging: Path) -> dict[str, tuple[Path, Path]]:
     """Repository-relative name -> (staged file, published file), for every output file."""
     pairs = {}
-    for folder, target in OUTPUT_DIRS.items():
+    for folder, target in _output_dirs(repo).items():
         for p in sorted((staging / folder).iterdir()):
-            pairs[f"{target}/{p.name}"] = (p, repo.root / target / p.name)
+            pairs[repo.relative(target / p.name)] = (p, target / p.name)
     for name, target in OUTPUT_FILES.items():
         if (staging / name).exists():
             pairs[target] = (staging / name, repo.root / target)
@@ -125,13 +128,12 @@ def build(repo: Repository, check: bool = False) -> BuildResult:
         outputs = _outputs(repo, staging)
         if check:
             stale = [name for name, (new, old) in outputs.items() if not old.is_file() or old.read_bytes() != new.read_bytes()]
-            for target in OUTPUT_DIRS.values():
-                folder = repo.root / target
+            for folder in _output_dirs(repo).values():
                 extra = set(folder.iterdir()) if folder.is_dir() else set()
                 stale += sorted(repo.relative(p) for p in extra - {old for _, old in outputs.values()})
             return BuildResult(rows=rows, stale=stale)
         # everything is written: move into place, the descriptor (which carries the hashes) last
-        moves = [(staging / folder, repo.root / target) for folder, target in OUTPUT_DIRS.items()]
+        moves = [(staging / folder, target) for folder, target in _output_dirs(repo).items()]
         moves += [(staging / name, repo.root / target) for name, target in OUTPUT_FILES.items() if (staging / name).exists()]
         _publish(moves, staging / "backup")
     return BuildResult(rows=rows)

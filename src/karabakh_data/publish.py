@@ -71,7 +71,7 @@ def file_digest(path: Path) -> tuple[int, str]:
 
 def csv_path(repo: Repository, table: Table) -> Path:
     """Where a table's CSV is published: data/csv/ for hand-coded tables, data/views/ for generated views."""
-    return (repo.root / "data" / "views" / f"{table.name}.csv") if table.group == VIEW_GROUP else repo.csv_path(table.name)
+    return (repo.views_dir / f"{table.name}.csv") if table.group == VIEW_GROUP else repo.csv_path(table.name)
 
 
 def descriptor(repo: Repository, package: Package, tables: dict[str, pa.Table], staged: dict[str, Path]) -> dict:

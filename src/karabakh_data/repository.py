@@ -45,6 +45,10 @@ class Repository:
         return self.root / "data" / "parquet"
 
     @property
+    def views_dir(self) -> Path:
+        return self.root / "data" / "views"
+
+    @property
     def descriptor_path(self) -> Path:
         return self.root / "datapackage.json"
 
