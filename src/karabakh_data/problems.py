@@ -114,12 +114,17 @@ def _clip(value: str | None, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _subject(p: Problem) -> str:
+    """'record X field Y: ', or '' when the problem concerns the whole file."""
+    what = " ".join(x for x in (f"record {p.record}" if p.record else "", f"field {p.field}" if p.field else "") if x)
+    return what + ": " if what else ""
+
+
 def format_text(problems: list[Problem]) -> str:
     lines = []
     for p in problems:
         where = p.file + (f":{p.line}" if p.line else "")
-        what = " ".join(x for x in (f"record {p.record}" if p.record else "", f"field {p.field}" if p.field else "") if x)
-        lines.append(f"{where}: {what + ': ' if what else ''}[{p.rule}] {p.message} (value: {_clip(p.value)})")
+        lines.append(f"{where}: {_subject(p)}[{p.rule}] {p.message} (value: {_clip(p.value)})")
     files = len({p.file for p in problems})
     lines.append(f"{len(problems)} problem(s) in {files} file(s)")
     return "\n".join(lines)
@@ -144,8 +149,7 @@ def format_github(problems: list[Problem]) -> str:
         if p.line:
             props.append(f"line={p.line}")
         props.append(f"title={_escape_github(p.rule, True)}")
-        what = " ".join(x for x in (f"record {p.record}" if p.record else "", f"field {p.field}" if p.field else "") if x)
-        lines.append(f"::error {','.join(props)}::{_escape_github((what + ': ' if what else '') + p.message + ' (value: ' + _clip(p.value) + ')')}")
+        lines.append(f"::error {','.join(props)}::{_escape_github(_subject(p) + p.message + ' (value: ' + _clip(p.value) + ')')}")
     lines.append(f"{len(problems)} problem(s)")
     return "\n".join(lines)
 

@@ -94,13 +94,14 @@ def check_sources(ctx: Context) -> Iterator[Problem]:
         if file is None:
             yield data.problem(row, "path", "source-missing", "the source document is not in seeds/ (or is a symlink)")
             continue
-        raw = file.read_bytes()
         text = ctx.texts.get(source_id)
         if text is None:
             yield data.problem(row, "path", "source-encoding", "the source document is not valid UTF-8")
             continue
-        if hashlib.sha256(raw).hexdigest() != sha256:
-            yield data.problem(row, "text_sha256", "source-hash", f"the file's SHA-256 is {hashlib.sha256(raw).hexdigest()}: "
+        # strict UTF-8 decoding round-trips, so the text's encoding is the file's bytes: no second read
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if digest != sha256:
+            yield data.problem(row, "text_sha256", "source-hash", f"the file's SHA-256 is {digest}: "
                                "seeds are never edited; a new text is a new source")
         if len(text) != chars:
             yield data.problem(row, "text_chars", "source-length", f"the text has {len(text)} characters")
