@@ -1,4 +1,7 @@
-"""Table Schema -> pandera, by our own converter.
+"""Table Schema -> pandera, by our own converter: the published contract of each table.
+
+validate runs the same constraints (constraints.field_constraints) as Arrow kernels; tests require
+this schema and those kernels to report the same problems on the bad-input corpus.
 
 pandera's `from_frictionless_schema` is lossy (nullable integers fail, dates go unchecked, boolean
 nulls become True), so each Table Schema constraint is mapped here explicitly. The schema parser
@@ -11,6 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow as arrow
 
+from .constraints import field_constraints, required_hint
 from .problems import Problem
 from .read import TableData
 from .schemas import Field, Table
@@ -28,22 +32,13 @@ def to_frame(typed: arrow.Table) -> pd.DataFrame:
     return frame
 
 
+_CHECKS = {"isin": pa.Check.isin, "matches": pa.Check.str_matches, "ge": pa.Check.ge, "le": pa.Check.le,
+           "length": lambda bounds: pa.Check.str_length(*bounds)}
+
+
 def _field_checks(field: Field) -> list[tuple[str, pa.Check, str]]:
     """(rule name, pandera check, message) for each constraint of the field, in a fixed order."""
-    checks = []
-    if field.enum is not None:
-        checks.append(("enum", pa.Check.isin(list(field.enum)), f"must be one of {list(field.enum)}"))
-    if field.pattern is not None:
-        # Table Schema patterns match the whole value (XML Schema semantics)
-        checks.append(("pattern", pa.Check.str_matches(f"^(?:{field.pattern})$"), f"must match the pattern {field.pattern}"))
-    if field.min_length is not None or field.max_length is not None:
-        checks.append(("length", pa.Check.str_length(field.min_length, field.max_length),
-                       f"length must be between {field.min_length or 0} and {field.max_length or 'any'} characters"))
-    if field.minimum is not None:
-        checks.append(("minimum", pa.Check.ge(field.minimum), f"must be >= {field.minimum}"))
-    if field.maximum is not None:
-        checks.append(("maximum", pa.Check.le(field.maximum), f"must be <= {field.maximum}"))
-    return checks
+    return [(rule, _CHECKS[kind](argument), message) for rule, kind, argument, message in field_constraints(field)]
 
 
 def pandera_schema(table: Table) -> tuple[pa.DataFrameSchema, dict[str, list[tuple[str, str]]]]:
@@ -64,10 +59,6 @@ def pandera_schema(table: Table) -> tuple[pa.DataFrameSchema, dict[str, list[tup
         unique=list(table.primary_key) if single_key is None else None, report_duplicates="all",
     )
     return schema, rules
-
-
-def _hint(field: str) -> str:
-    return " (run `karabakh-data fmt` to fill it from the quote)" if field in ("char_start", "char_end") else ""
 
 
 def check_table(data: TableData) -> list[Problem]:
@@ -94,7 +85,7 @@ def check_table(data: TableData) -> list[Problem]:
         if row in data.bad_cells.get(column, ()):
             continue  # already reported as a type problem; the cell is null in the typed frame
         if check == "not_nullable":
-            problems.append(data.problem(row, column, "required", "a value is required" + _hint(column)))
+            problems.append(data.problem(row, column, "required", "a value is required" + required_hint(column)))
         elif check == "field_uniqueness":
             rule = "primary-key" if column in data.table.primary_key else "unique"
             problems.append(data.problem(row, column, rule, "the value occurs in more than one row"))

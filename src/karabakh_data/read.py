@@ -33,16 +33,47 @@ LEXICAL = {
 }
 
 
+class PublishedStrings:
+    """The `strings` of a table read from its Parquet twin: each column as its canonical CSV cells,
+    made on first use (most checks need only a few columns as text)."""
+
+    def __init__(self, table: Table, typed: pa.Table):
+        self._table, self._typed, self._columns = table, typed, {}
+
+    @property
+    def num_rows(self) -> int:
+        return self._typed.num_rows
+
+    @property
+    def column_names(self) -> list[str]:
+        return self._typed.column_names
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        if name not in self._columns:
+            from .fmt import canonical_column  # the spelling fmt writes is the spelling a CSV cell has
+
+            column = self._typed.column(name)
+            kind = self._table.field(name).type
+            self._columns[name] = column if kind == "string" else pa.chunked_array([canonical_column(column, kind)], pa.string())
+        return self._columns[name]
+
+
 @dataclass
 class TableData:
-    """One table as read from its CSV file."""
+    """One table as read from its CSV file, or from the Parquet twin of an unchanged CSV file."""
 
     table: Table
-    file: str  # repository-relative path
-    text: str  # the decoded file
-    strings: pa.Table  # every column as written (null = empty cell), in schema order
+    file: str  # repository-relative path of the CSV file (what problems name)
+    text_source: str | Path  # the decoded file, or the path to read it from when first needed
+    strings: pa.Table | PublishedStrings  # every column as written (null = empty cell), in schema order
     typed: pa.Table  # schema types; cells that failed to parse are null
     bad_cells: dict[str, set[int]] = field(default_factory=dict)  # column -> rows whose cell did not parse
+    from_parquet: bool = False
+
+    @cached_property
+    def text(self) -> str:
+        source = self.text_source
+        return source if isinstance(source, str) else Path(source).read_bytes().decode("utf-8")
 
     @property
     def num_rows(self) -> int:
@@ -68,7 +99,7 @@ class TableData:
         return "/".join("" if v is None else v for v in values)
 
     def problem(self, row: int, field: str | None, rule: str, message: str, value=None) -> Problem:
-        if value is None and field is not None and field in self.strings.column_names:
+        if value is None and field is not None and field in self.table.field_names:
             value = self.strings.column(field)[row].as_py()
         return Problem(self.file, self.line(row), self.record(row), field, rule, None if value is None else str(value), message)
 
@@ -252,3 +283,27 @@ def source_texts(repo: Repository, sources: TableData | None) -> dict[str, str]:
             except UnicodeDecodeError:
                 pass
     return texts
+
+
+def read_published(repo: Repository, table: Table) -> TableData | None:
+    """The table from its Parquet twin, when that twin was written for this very Table Schema
+    (the schema is embedded in the file's metadata); None otherwise. The caller decides whether the
+    twin may stand for the CSV file (validate: only when both match datapackage.json's hashes)."""
+    import pyarrow.parquet as pq
+
+    from .schemas import arrow_schema
+
+    path = repo.parquet_path(table.name)
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        parquet = pq.read_table(path)
+    except (pa.ArrowException, OSError):
+        return None
+    if not parquet.schema.equals(arrow_schema(table), check_metadata=True):
+        return None
+    # controlled values are dictionary-encoded in Parquet; the checks compare plain strings
+    typed = parquet.cast(pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+                                    for f in parquet.schema]))
+    return TableData(table, repo.relative(repo.csv_path(table.name)), repo.csv_path(table.name), PublishedStrings(table, typed),
+                     typed, from_parquet=True)

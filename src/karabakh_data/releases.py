@@ -66,10 +66,11 @@ def read_release(repo: Repository) -> dict | None:
         raise ReleaseRecordError(f"{RELEASE_FILE} is not a release record ({exc})") from None
 
 
-def snapshot(repo: Repository, package: Package, data: dict[str, TableData]) -> dict:
+def snapshot(repo: Repository, package: Package, data: dict[str, TableData], csv_sha256: dict[str, str] | None = None) -> dict:
+    known = csv_sha256 or {}
     return {
         "version": package.meta["version"],
-        "tables": {name: {"sha256": hashlib.sha256(repo.csv_path(name).read_bytes()).hexdigest(),
+        "tables": {name: {"sha256": known.get(name) or hashlib.sha256(repo.csv_path(name).read_bytes()).hexdigest(),
                           "fields": table.field_names, "rows": data[name].num_rows,
                           "schema_sha256": _schema_digest(table.descriptor), "constraints_sha256": _schema_digest(_constraints(table.descriptor))}
                    for name, table in ((t.name, t) for t in package.coded)},
@@ -107,7 +108,7 @@ def bump_level(old: str, new: str) -> str | None:
     return "major" if b[0] > a[0] else "minor" if b[1] > a[1] else "patch"
 
 
-def check_release(repo: Repository, package: Package, data: dict[str, TableData]) -> list[Problem]:
+def check_release(repo: Repository, package: Package, data: dict[str, TableData], csv_sha256: dict[str, str] | None = None) -> list[Problem]:
     problems = []
     version = package.meta.get("version", "")
     if not isinstance(version, str):
@@ -133,7 +134,7 @@ def check_release(repo: Repository, package: Package, data: dict[str, TableData]
                                     f"{rid} was released and is gone: restore the row, or list it in retired_ids.csv with the reason"))
     if old is None or len(data) != len(package.coded):
         return problems  # no release yet, or tables unreadable (their problems are reported)
-    now = snapshot(repo, package, data)
+    now = snapshot(repo, package, data, csv_sha256)
     needed = required_bump(old, now, released, ids)
     if needed is None:
         return problems

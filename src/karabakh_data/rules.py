@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -18,7 +19,7 @@ from .problems import Problem
 from .read import TableData, parse_column, seed_path
 from .repository import Repository
 from .schemas import ENRICHMENT_ALWAYS, ENRICHMENT_BY_ORIGIN, Package
-from .spans import SpanError, locate
+from .spans import SourceBytes, SpanError, locate, matching_spans
 
 # Vocabulary values with a meaning the rules below implement (documented in the vocabulary tables).
 ORIGIN_NONE, ORIGIN_STATED, ORIGIN_INFERRED, ORIGIN_ENRICHED = "none", "stated", "coder_inferred", "enriched"
@@ -115,10 +116,19 @@ def check_sources(ctx: Context) -> Iterator[Problem]:
 
 def check_spans(ctx: Context) -> Iterator[Problem]:
     """text[char_start:char_end] == quote for every row that cites evidence."""
+    sources = None
     for name, data in ctx.data.items():
         if not data.table.has_evidence:
             continue
-        for row, source_id, quote, start, end in ctx.rows(name, "source_id", "quote", "char_start", "char_end"):
+        sources = sources or SourceBytes(ctx.texts)
+        typed = data.typed
+        matched = matching_spans(sources, *(typed.column(c) for c in ("source_id", "quote", "char_start", "char_end")))
+        rows = np.flatnonzero(~matched)
+        if not len(rows):
+            continue
+        picked = typed.select(["source_id", "quote", "char_start", "char_end"]).take(pa.array(rows)).to_pylist()
+        for row, values in zip(rows.tolist(), picked):  # the few rows that need a closer look
+            source_id, quote, start, end = values.values()
             text = ctx.texts.get(source_id)
             if text is None or quote is None:
                 continue  # an unknown source or a missing quote is reported by other rules

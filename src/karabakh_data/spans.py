@@ -6,6 +6,8 @@ Offsets are Python string indices (Unicode code points) into the UTF-8-decoded s
 
 from __future__ import annotations
 
+import numpy as np
+
 
 class SpanError(Exception):
     def __init__(self, rule: str, message: str):
@@ -41,3 +43,76 @@ def locate(text: str, quote: str, hint_start: int | None = None) -> tuple[int, i
         raise SpanError("quote-ambiguous", f"the quote occurs {len(starts)} times (at char_start {starts}); "
                         "lengthen it or set char_start to the occurrence you mean")
     return starts[0], starts[0] + len(quote)
+
+
+class SourceBytes:
+    """The source texts as UTF-8 buffers, for checking many spans at once."""
+
+    def __init__(self, texts: dict[str, str]):
+        import pyarrow as pa
+
+        self.ids = list(texts)
+        self.texts = [texts[i] for i in self.ids]
+        self.buffers = [pa.py_buffer(t.encode("utf-8")) for t in self.texts]
+        self.chars = np.array([len(t) for t in self.texts] or [0], dtype=np.int64)
+
+    def byte_offsets(self, source: int) -> np.ndarray | None:
+        """For each character offset of `source`, its byte offset in the UTF-8 buffer (one past the
+        end included); None for an ASCII text, where a character is a byte."""
+        text = self.texts[source]
+        if len(self.buffers[source]) == len(text):
+            return None
+        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        widths = 1 + (points >= 0x80) + (points >= 0x800) + (points >= 0x10000)
+        starts = np.zeros(len(points) + 1, dtype=np.int64)
+        np.cumsum(widths, out=starts[1:])
+        return starts
+
+
+INLINE = 12  # Arrow's binary views hold strings up to 12 bytes inline: those rows are compared in Python
+
+
+def matching_spans(sources: SourceBytes, source_ids, quotes, char_starts, char_ends) -> np.ndarray:
+    """For each row, whether text[char_start:char_end] == quote, computed without a Python loop:
+    the spans become an Arrow binary-view array over the source buffers (no copy), which Arrow
+    compares with the quotes. False wherever a value is missing or out of range; the caller looks
+    at those rows one by one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(quotes)
+    source = pc.fill_null(pc.index_in(source_ids, value_set=pa.array(sources.ids, pa.string())), -1).to_numpy()
+    start = pc.fill_null(char_starts, -1).to_numpy().astype(np.int64)
+    end = pc.fill_null(char_ends, -1).to_numpy().astype(np.int64)
+    quotes = quotes.combine_chunks() if isinstance(quotes, pa.ChunkedArray) else quotes
+    usable = (source >= 0) & pc.is_valid(quotes).to_numpy(zero_copy_only=False) & (start >= 0) & (end >= start)
+    usable &= end <= sources.chars[np.where(source >= 0, source, 0)]
+    rows = np.flatnonzero(usable)
+    byte_start, byte_end = start.copy(), end.copy()
+    prefix = np.zeros(n, dtype="<i4")  # a view keeps the first 4 bytes of its string
+    by_source = rows[np.argsort(source[rows], kind="stable")]
+    bounds = np.searchsorted(source[by_source], np.arange(len(sources.ids) + 1))
+    for k in range(len(sources.ids)):
+        group = by_source[bounds[k]:bounds[k + 1]]
+        if not len(group):
+            continue
+        offsets = sources.byte_offsets(k)
+        if offsets is not None:
+            byte_start[group], byte_end[group] = offsets[start[group]], offsets[end[group]]
+        long = group[byte_end[group] - byte_start[group] > INLINE]
+        data = np.frombuffer(sources.buffers[k], dtype=np.uint8)
+        prefix[long] = data[byte_start[long][:, None] + np.arange(4)].view("<i4")[:, 0]
+    size = byte_end - byte_start
+    quote_size = pc.binary_length(quotes).to_numpy(zero_copy_only=False)
+    matched = np.zeros(n, dtype=bool)
+    long_rows = rows[(size[rows] == quote_size[rows]) & (size[rows] > INLINE)]
+    if len(long_rows):
+        views = np.zeros((len(long_rows), 4), dtype="<i4")  # length, first 4 bytes, buffer index, offset
+        views[:, 0] = size[long_rows]
+        views[:, 1] = prefix[long_rows]
+        views[:, 2] = source[long_rows]
+        views[:, 3] = byte_start[long_rows]
+        spans = pa.Array.from_buffers(pa.binary_view(), len(long_rows), [None, pa.py_buffer(views), *sources.buffers])
+        same = pc.equal(spans.cast(pa.binary()), pc.take(quotes, pa.array(long_rows)).cast(pa.binary()))
+        matched[long_rows] = pc.fill_null(same, False).to_numpy(zero_copy_only=False)
+    return matched

@@ -1,15 +1,27 @@
-"""Validate a repository: schemas, every CSV file, every table against its generated pandera schema,
-and every cross-table rule. Reports every problem at once; writes nothing."""
+"""Validate a repository: schemas, every CSV file, every table against the constraints of its Table
+Schema, and every cross-table rule. Reports every problem at once; writes nothing.
+
+A table whose CSV file and Parquet twin both still have the SHA-256 that datapackage.json records
+(the state `build` published, having validated that CSV file) is read from the Parquet twin: typed
+columns, no CSV parsing and no re-serialising to compare with the canonical form. Its content still
+goes through every constraint and rule. `build --check` is what proves the twins derive from the
+CSV files (CI runs it); `validate --from-csv` reads every CSV file whatever the hashes say.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from .constraints import check_constraints
 from .fmt import canonical_form
-from .pandera_schemas import check_table
 from .problems import Problem
 from .publish import check_descriptor
-from .read import TableData, read_table, source_texts
+from . import read
+from .read import TableData, read_published, read_table, source_texts
 from .releases import check_release
 from .repository import Repository
 from .rules import RULE_CHECKS, Context
@@ -23,6 +35,7 @@ class Validation:
     package: Package | None
     data: dict[str, TableData] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    csv_sha256: dict[str, str] = field(default_factory=dict)  # table -> hex digest of its CSV file, where computed
 
     @property
     def ok(self) -> bool:
@@ -33,6 +46,8 @@ def check_canonical(data: dict[str, TableData]) -> list[Problem]:
     """Each readable file must already be in the form `karabakh-data fmt` writes."""
     problems = []
     for table in data.values():
+        if table.from_parquet:
+            continue  # the CSV file is byte for byte the one build validated (its hash is unchanged)
         canonical = canonical_form(table)  # offsets are checked by check_spans
         if canonical != table.text:
             old, new = table.text.splitlines(), canonical.splitlines()
@@ -43,24 +58,65 @@ def check_canonical(data: dict[str, TableData]) -> list[Problem]:
     return problems
 
 
-def validate(repo: Repository) -> Validation:
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def recorded_hashes(repo: Repository) -> dict[str, str]:
+    """Repository-relative path -> hex SHA-256, for the CSV files and Parquet twins datapackage.json
+    records; empty when there is no usable descriptor (check_descriptor reports why)."""
+    try:
+        desc = json.loads(repo.descriptor_path.read_text(encoding="utf-8"))
+        found = {}
+        for resource in desc["resources"]:
+            for entry in (resource, resource.get("x-parquet") or {}):
+                path, digest = entry.get("path"), entry.get("hash")
+                if isinstance(path, str) and isinstance(digest, str) and digest.startswith("sha256:"):
+                    found[path] = digest.removeprefix("sha256:")
+        return found
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _read_tables(repo: Repository, package: Package, result: Validation, from_csv: bool) -> None:
+    recorded = {} if from_csv else recorded_hashes(repo)
+    twins = {t.name: (repo.csv_path(t.name), repo.parquet_path(t.name)) for t in package.coded}
+    twins = {name: paths for name, paths in twins.items()
+             if all(repo.relative(p) in recorded and p.is_file() and not p.is_symlink() for p in paths)
+             and paths[0].stat().st_size <= read.MAX_FILE_BYTES}  # the cap applies whatever the descriptor says
+    # hashing runs in a thread (hashlib releases the GIL) while the Parquet twins are read
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digests = {name: [pool.submit(file_sha256, p) for p in paths] for name, paths in twins.items()}
+        for table in package.coded:
+            data, problems = None, []
+            if table.name in twins:
+                data = read_published(repo, table)
+                hashes = [d.result() for d in digests[table.name]]
+                result.csv_sha256[table.name] = hashes[0]
+                if data is not None and hashes != [recorded[repo.relative(p)] for p in twins[table.name]]:
+                    data = None  # edited since the last build: the CSV file is what counts
+            if data is None:
+                data, problems = read_table(repo, table)
+            result.problems += problems
+            if data is not None:
+                result.data[table.name] = data
+                result.problems += check_constraints(data)
+                result.problems += check_content(data)
+
+
+def validate(repo: Repository, from_csv: bool = False) -> Validation:
     try:
         package = load_package(repo.schemas_dir)
     except SchemaError as exc:
         return Validation(repo, None, problems=[Problem(repo.display(exc.path), None, None, exc.field, "schema", None, exc.message)])
     result = Validation(repo, package)
-    for table in package.coded:
-        data, problems = read_table(repo, table)
-        result.problems += problems
-        if data is not None:
-            result.data[table.name] = data
-            result.problems += check_table(data)
-            result.problems += check_content(data)
+    _read_tables(repo, package, result, from_csv)
     ctx = Context(repo, package, result.data, source_texts(repo, result.data.get("sources")))
     for rule in RULE_CHECKS:
         result.problems += list(rule(ctx))
     result.problems += check_canonical(result.data)
-    result.problems += check_release(repo, package, result.data)
+    result.problems += check_release(repo, package, result.data, result.csv_sha256)
     result.problems += check_descriptor(repo)
     result.problems.sort(key=lambda p: (p.file, p.line or 0, p.rule, p.field or "", p.message))
     return result

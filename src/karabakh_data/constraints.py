@@ -1,0 +1,120 @@
+"""Table Schema constraints, stated once and run as Arrow kernels.
+
+`field_constraints` is the one list of what each constraint means (rule name, kind, argument,
+message). `pandera_schemas` turns it into the published pandera schema; `check_constraints` runs it
+on Arrow columns, which is what validate uses: no pandas conversion, no per-row Python, so it keeps
+up with ACLED-size tables. Tests run both on the bad-input corpus and require the same problems.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .problems import Problem
+from .read import TableData
+from .schemas import Field
+
+
+def field_constraints(field: Field) -> list[tuple[str, str, object, str]]:
+    """(rule, kind, argument, message) of each value constraint of the field, in a fixed order;
+    kind is one of isin, matches (whole value), length ((min, max)), ge, le."""
+    found = []
+    if field.enum is not None:
+        found.append(("enum", "isin", list(field.enum), f"must be one of {list(field.enum)}"))
+    if field.pattern is not None:
+        # Table Schema patterns match the whole value (XML Schema semantics)
+        found.append(("pattern", "matches", f"^(?:{field.pattern})$", f"must match the pattern {field.pattern}"))
+    if field.min_length is not None or field.max_length is not None:
+        found.append(("length", "length", (field.min_length, field.max_length),
+                      f"length must be between {field.min_length or 0} and {field.max_length or 'any'} characters"))
+    if field.minimum is not None:
+        found.append(("minimum", "ge", field.minimum, f"must be >= {field.minimum}"))
+    if field.maximum is not None:
+        found.append(("maximum", "le", field.maximum, f"must be <= {field.maximum}"))
+    return found
+
+
+def required_hint(field: str) -> str:
+    return " (run `karabakh-data fmt` to fill it from the quote)" if field in ("char_start", "char_end") else ""
+
+
+def _violations(column: pa.ChunkedArray, kind: str, argument) -> pa.ChunkedArray:
+    """True where a present value breaks the constraint (nulls never do: `required` covers them)."""
+    if kind == "isin":  # is_in says false, not null, for a null value
+        return pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, value_set=pa.array(argument, column.type))))
+    if kind == "matches":
+        return pc.invert(pc.match_substring_regex(column, argument))
+    if kind == "length":
+        low, high = argument
+        length = pc.utf8_length(column)
+        too_short = pc.less(length, low) if low is not None else None
+        too_long = pc.greater(length, high) if high is not None else None
+        return too_long if too_short is None else too_short if too_long is None else pc.or_(too_short, too_long)
+    return pc.less(column, argument) if kind == "ge" else pc.greater(column, argument)
+
+
+def _strictly_increasing(columns: list[pa.Array]) -> bool:
+    """Whether the (possibly composite) key grows from row to row: then no value repeats. Canonical
+    files are sorted by primary key, so this linear test settles uniqueness without hashing."""
+    n = len(columns[0])
+    if n < 2:
+        return True
+    if any(c.null_count for c in columns):
+        return False
+    before, after = [c.slice(0, n - 1) for c in columns], [c.slice(1) for c in columns]
+    increasing = pc.less(before[-1], after[-1])
+    for b, a in zip(reversed(before[:-1]), reversed(after[:-1])):
+        increasing = pc.or_(pc.less(b, a), pc.and_(pc.equal(b, a), increasing))
+    return pc.all(increasing).as_py()
+
+
+def _repeated(columns: list[pa.Array]) -> np.ndarray:
+    """Rows whose (fully present) key occurs in more than one row."""
+    keys = columns[0] if len(columns) == 1 else pc.binary_join_element_wise(*[c.cast(pa.string()) for c in columns], "\x1f")
+    encoded = pc.dictionary_encode(keys)
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    present = pc.is_valid(encoded).to_numpy(zero_copy_only=False)
+    counts = np.bincount(indices[present], minlength=len(encoded.dictionary))
+    return np.flatnonzero(present & (counts[np.where(present, indices, 0)] > 1))
+
+
+def _combined(data: TableData, name: str) -> pa.Array:
+    column = data.typed.column(name)
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def check_constraints(data: TableData) -> list[Problem]:
+    """Every failure of the table's field constraints and keys, as Problems."""
+    table, problems = data.table, []
+    single_key = table.primary_key[0] if len(table.primary_key) == 1 else None
+    for field in table.fields:
+        column = data.typed.column(field.name)
+        unparsed = data.bad_cells.get(field.name, set())  # reported as type problems; null in the typed table
+
+        def flag(mask, rule: str, message: str) -> None:
+            for row in pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist():
+                if row not in unparsed:
+                    problems.append(data.problem(row, field.name, rule, message))
+
+        in_key = field.name in table.primary_key
+        if (field.required or in_key) and column.null_count:
+            flag(pc.is_null(column), "required", "a value is required" + required_hint(field.name))
+        if field.unique or field.name == single_key:
+            values = [_combined(data, field.name)]
+            if not _strictly_increasing(values):
+                rule = "primary-key" if in_key else "unique"
+                for row in _repeated(values).tolist():
+                    if row not in unparsed:
+                        problems.append(data.problem(row, field.name, rule, "the value occurs in more than one row"))
+        for rule, kind, argument, message in field_constraints(field):
+            if column.null_count < len(column):
+                flag(_violations(column, kind, argument), rule, message)
+    if single_key is None:
+        key = ",".join(table.primary_key)
+        values = [_combined(data, name) for name in table.primary_key]
+        if not _strictly_increasing(values):
+            for row in _repeated(values).tolist():
+                problems.append(data.problem(row, key, "primary-key", f"the primary key ({key}) is not unique", data.record(row)))
+    return problems
