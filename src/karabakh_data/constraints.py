@@ -8,6 +8,8 @@ up with ACLED-size tables. Tests run both on the bad-input corpus and require th
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -90,7 +92,7 @@ def check_constraints(data: TableData) -> list[Problem]:
     table, problems = data.table, []
     single_key = table.primary_key[0] if len(table.primary_key) == 1 else None
     for field in table.fields:
-        column = data.typed.column(field.name)
+        column = data.raw(field.name)
         unparsed = data.bad_cells.get(field.name, set())  # reported as type problems; null in the typed table
 
         def flag(mask, rule: str, message: str) -> None:
@@ -110,7 +112,7 @@ def check_constraints(data: TableData) -> list[Problem]:
                         problems.append(data.problem(row, field.name, rule, "the value occurs in more than one row"))
         for rule, kind, argument, message in field_constraints(field):
             if column.null_count < len(column):
-                flag(_violations(column, kind, argument), rule, message)
+                flag(data.per_value(field.name, partial(_violations, kind=kind, argument=argument)), rule, message)
     if single_key is None:
         key = ",".join(table.primary_key)
         values = [_combined(data, name) for name in table.primary_key]

@@ -33,29 +33,45 @@ LEXICAL = {
 }
 
 
-class PublishedStrings:
-    """The `strings` of a table read from its Parquet twin: each column as its canonical CSV cells,
-    made on first use (most checks need only a few columns as text)."""
+class PublishedColumns:
+    """Columns of a table read from its Parquet twin, each made on first use: controlled values are
+    decoded from their dictionaries (`typed`), or spelled as canonical CSV cells (`strings`). Most
+    checks need only a few columns in either form; constraints run on the dictionaries themselves."""
 
-    def __init__(self, table: Table, typed: pa.Table):
-        self._table, self._typed, self._columns = table, typed, {}
+    def __init__(self, table: Table, parquet: pa.Table, typed: "PublishedColumns | None" = None):
+        # with `typed`, these are the spelled (string) columns, made from those typed ones
+        self._table, self._parquet, self._typed, self._columns = table, parquet, typed, {}
 
     @property
     def num_rows(self) -> int:
-        return self._typed.num_rows
+        return self._parquet.num_rows
 
     @property
     def column_names(self) -> list[str]:
-        return self._typed.column_names
+        return self._parquet.column_names
+
+    def encoded(self, name: str) -> pa.ChunkedArray | None:
+        column = self._parquet.column(name)
+        return column if pa.types.is_dictionary(column.type) else None
 
     def column(self, name: str) -> pa.ChunkedArray:
         if name not in self._columns:
-            from .fmt import canonical_column  # the spelling fmt writes is the spelling a CSV cell has
-
-            column = self._typed.column(name)
             kind = self._table.field(name).type
-            self._columns[name] = column if kind == "string" else pa.chunked_array([canonical_column(column, kind)], pa.string())
+            if self._typed is not None:
+                column = self._typed.column(name)
+                if kind != "string":
+                    from .fmt import canonical_column  # the spelling fmt writes is the spelling a CSV cell has
+
+                    column = pa.chunked_array([canonical_column(column, kind)], pa.string())
+            else:
+                column = self._parquet.column(name)
+                if pa.types.is_dictionary(column.type):
+                    column = column.cast(column.type.value_type)
+            self._columns[name] = column
         return self._columns[name]
+
+    def select(self, names: list[str]) -> pa.Table:
+        return pa.table([self.column(n) for n in names], names=names)
 
 
 @dataclass
@@ -65,8 +81,8 @@ class TableData:
     table: Table
     file: str  # repository-relative path of the CSV file (what problems name)
     text_source: str | Path  # the decoded file, or the path to read it from when first needed
-    strings: pa.Table | PublishedStrings  # every column as written (null = empty cell), in schema order
-    typed: pa.Table  # schema types; cells that failed to parse are null
+    strings: pa.Table | PublishedColumns  # every column as written (null = empty cell), in schema order
+    typed: pa.Table | PublishedColumns  # schema types; cells that failed to parse are null
     bad_cells: dict[str, set[int]] = field(default_factory=dict)  # column -> rows whose cell did not parse
     from_parquet: bool = False
 
@@ -78,6 +94,30 @@ class TableData:
     @property
     def num_rows(self) -> int:
         return self.strings.num_rows
+
+    def per_value(self, name: str, predicate) -> pa.ChunkedArray:
+        """predicate(values) for a typed column; on a dictionary-encoded Parquet column it runs once
+        per distinct value and is spread to the rows by the dictionary indices."""
+        encoded = self.typed.encoded(name) if self.from_parquet else None
+        if encoded is None:
+            return predicate(self.typed.column(name))
+        return pa.chunked_array([pc.take(predicate(chunk.dictionary), chunk.indices) for chunk in encoded.chunks], pa.bool_())
+
+    def raw(self, name: str) -> pa.ChunkedArray:
+        """The typed column, still dictionary-encoded when it came so from Parquet (for null tests)."""
+        return (self.typed.encoded(name) if self.from_parquet else None) or self.typed.column(name)
+
+    def present(self, name: str) -> pa.ChunkedArray:
+        """Where the cell is not empty (whether or not it parsed)."""
+        return pc.is_valid(self.raw(name) if self.from_parquet else self.strings.column(name))
+
+    def cells(self, name: str, rows: pa.Array) -> pa.Array:
+        """The given rows of a column as written in the CSV file (without spelling a whole Parquet column)."""
+        if self.from_parquet:
+            from .fmt import canonical_column
+
+            return canonical_column(pc.take(self.typed.column(name), rows), self.table.field(name).type)
+        return pc.take(self.strings.column(name), rows)
 
     @cached_property
     def _record_lines(self) -> list[int]:
@@ -297,13 +337,10 @@ def read_published(repo: Repository, table: Table) -> TableData | None:
     if path.is_symlink() or not path.is_file():
         return None
     try:
-        parquet = pq.read_table(path)
+        parquet = pq.ParquetFile(path).read()
     except (pa.ArrowException, OSError):
         return None
     if not parquet.schema.equals(arrow_schema(table), check_metadata=True):
         return None
-    # controlled values are dictionary-encoded in Parquet; the checks compare plain strings
-    typed = parquet.cast(pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
-                                    for f in parquet.schema]))
-    return TableData(table, repo.relative(repo.csv_path(table.name)), repo.csv_path(table.name), PublishedStrings(table, typed),
-                     typed, from_parquet=True)
+    csv, typed = repo.csv_path(table.name), PublishedColumns(table, parquet)
+    return TableData(table, repo.relative(csv), csv, PublishedColumns(table, parquet, typed), typed, from_parquet=True)

@@ -16,6 +16,10 @@ import io
 import json
 import re
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
 from .problems import Problem
 from .read import TableData
 from .repository import Repository
@@ -28,13 +32,12 @@ LEVELS = ("patch", "minor", "major")
 SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 
 
-def current_ids(data: dict[str, TableData]) -> set[tuple[str, str]]:
-    """(table, id) of every row of the tables whose rows carry an identifier (coded and enrichment)."""
-    ids = set()
+def current_ids(data: dict[str, TableData]) -> dict[str, pa.Array]:
+    """table -> the identifiers of its rows, for the tables whose rows carry one (coded and enrichment)."""
+    ids = {}
     for name, table_data in data.items():
         if table_data.table.group in ("coded", "enrichment"):
-            key = table_data.table.primary_key[0]
-            ids.update((name, v) for v in table_data.strings.column(key).to_pylist() if v)
+            ids[name] = pc.drop_null(table_data.typed.column(table_data.table.primary_key[0])).combine_chunks()
     return ids
 
 
@@ -42,15 +45,24 @@ class ReleaseRecordError(Exception):
     pass
 
 
-def read_released_ids(repo: Repository) -> set[tuple[str, str]]:
+def read_released_ids(repo: Repository) -> dict[str, pa.Array]:
+    """table -> every identifier of it ever released."""
     path = repo.root / RELEASED_IDS_FILE
     if not path.is_file():
-        return set()
+        return {}
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            return {(r["table_name"], r["record_id"]) for r in csv.DictReader(handle)}
-    except (KeyError, UnicodeDecodeError, csv.Error) as exc:
+        released = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
+            column_types={"table_name": pa.string(), "record_id": pa.string()}, include_columns=["table_name", "record_id"]))
+    except (pa.ArrowException, OSError) as exc:
         raise ReleaseRecordError(f"{RELEASED_IDS_FILE} is not a table_name,record_id CSV file ({exc})") from None
+    tables = released.column("table_name")
+    return {name: pc.filter(released.column("record_id"), pc.equal(tables, name)).combine_chunks()
+            for name in pc.unique(tables).to_pylist() if name is not None}
+
+
+def _absent(values: pa.Array, present: pa.Array | None) -> pa.Array:
+    """The values that are not in `present`."""
+    return values if present is None else pc.filter(values, pc.invert(pc.is_in(values, value_set=present)))
 
 
 def read_release(repo: Repository) -> dict | None:
@@ -87,14 +99,14 @@ def _constraints(descriptor: dict) -> dict:
             "fields": [{k: v for k, v in f.items() if k != "description"} for f in descriptor.get("fields", [])]}
 
 
-def required_bump(old: dict, new: dict, released: set, ids: set) -> str | None:
+def required_bump(old: dict, new: dict, released: dict[str, pa.Array], ids: dict[str, pa.Array]) -> str | None:
     """The smallest version bump the change from `old` to `new` needs; None when nothing changed."""
     if old["tables"] == new["tables"]:
         return None
     if any(name not in new["tables"] or new["tables"][name]["fields"] != t["fields"]
            or new["tables"][name].get("constraints_sha256") != t.get("constraints_sha256") for name, t in old["tables"].items()):
         return "major"  # a table removed, a column renamed, removed, added or reordered, a type or constraint changed
-    if set(new["tables"]) - set(old["tables"]) or (ids - released) or any(
+    if set(new["tables"]) - set(old["tables"]) or any(len(_absent(values, released.get(name))) for name, values in ids.items()) or any(
             new["tables"][name]["rows"] > t["rows"] for name, t in old["tables"].items()):
         return "minor"
     return "patch"
@@ -121,15 +133,18 @@ def check_release(repo: Repository, package: Package, data: dict[str, TableData]
         return problems + [Problem(RELEASE_FILE, None, None, None, "release-record", None, str(exc))]
     ids = current_ids(data)
     retired = data.get("retired_ids")
-    retired_ids = set()
+    retired_ids: dict[str, list[str]] = {}
     if retired is not None:
         for row, (rid, table) in enumerate(zip(retired.strings.column("retired_id").to_pylist(), retired.strings.column("table_name").to_pylist())):
-            retired_ids.add((table, rid))
-            if (table, rid) in ids:
+            retired_ids.setdefault(table, []).append(rid)
+            if table in ids and pc.any(pc.equal(ids[table], rid)).as_py():
                 problems.append(retired.problem(row, "retired_id", "id-reused", f"{rid} is retired but {table} uses it again: "
                                                 "identifiers are never reused; give the row a new one"))
-    for table, rid in sorted(released - ids - retired_ids):
-        if table in data:  # an unreadable table reports its own problems
+    for table, values in sorted(released.items()):
+        if table not in data:
+            continue  # an unreadable table reports its own problems
+        gone = _absent(_absent(values, ids.get(table)), pa.array(retired_ids.get(table, []), pa.string()))
+        for rid in sorted(gone.to_pylist()):
             problems.append(Problem(f"data/csv/{table}.csv", None, rid, data[table].table.primary_key[0], "id-removed", rid,
                                     f"{rid} was released and is gone: restore the row, or list it in retired_ids.csv with the reason"))
     if old is None or len(data) != len(package.coded):
@@ -152,7 +167,8 @@ def check_release(repo: Repository, package: Package, data: dict[str, TableData]
 
 def release_files(repo: Repository, package: Package, data: dict[str, TableData]) -> dict[str, str]:
     """The content of the two release records for the current state."""
-    ids = sorted(read_released_ids(repo) | current_ids(data))
+    ids = sorted({(table, v) for source in (read_released_ids(repo), current_ids(data))
+                  for table, values in source.items() for v in values.to_pylist()})
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["table_name", "record_id"])

@@ -68,13 +68,18 @@ def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
             parent = ctx.data.get(fk.resource)
             if parent is None:
                 continue  # the parent's own problems are reported; nothing to look up against
-            keys, present, partial = _keys(data, fk.fields)
-            reference, _, _ = _keys(parent, fk.reference_fields)
-            missing = pc.and_(present, pc.invert(pc.is_in(keys, value_set=reference.drop_null())))
+            reference = _keys(parent, fk.reference_fields)[0].drop_null()
+            if len(fk.fields) == 1:  # looked up once per distinct value when the column is dictionary-encoded
+                keys = None  # spelled out only for the rows reported
+                missing = data.per_value(fk.fields[0], lambda v: pc.and_(pc.is_valid(v), pc.invert(pc.is_in(v, value_set=reference))))
+                partial = pa.array([], pa.bool_())
+            else:
+                keys, present, partial = _keys(data, fk.fields)
+                missing = pc.and_(present, pc.invert(pc.is_in(keys, value_set=reference)))
             label = ",".join(fk.fields)
             target = f"{fk.resource}.{','.join(fk.reference_fields)}"
-            for row in pc.indices_nonzero(missing).to_pylist():
-                value = keys[row].as_py().replace("\x1f", " / ")
+            for row in pc.indices_nonzero(pc.fill_null(missing, False)).to_pylist():
+                value = (keys if keys is not None else data.strings.column(fk.fields[0]))[row].as_py().replace("\x1f", " / ")
                 yield data.problem(row, label, "foreign-key", f"{value!r} is not a value of {target}", value)
             for row in pc.indices_nonzero(partial).to_pylist():
                 yield data.problem(row, label, "foreign-key-partial", f"set all of ({label}) or none of them", None)
@@ -176,14 +181,7 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
         for row in _rows_where(pc.and_(ok, pc.and_(dated_origin, pc.invert(any_date)))):
             yield data.problem(row, "date_origin", "date-origin", f"date_origin is {origin[row].as_py()} but no date is set")
         if table.has_field("quote"):
-            stated = _rows_where(pc.and_(ok, pc.equal(origin, ORIGIN_STATED)))
-            quotes = typed.column("quote").take(pa.array(stated, pa.int64())).to_pylist() if stated else []
-            for f in date_fields:
-                years = pc.strftime(typed.column(f).take(pa.array(stated, pa.int64())), format="%Y").to_pylist() if stated else []
-                for row, year, quote in zip(stated, years, quotes):
-                    if year is not None and year not in (quote or ""):
-                        yield data.problem(row, f, "date-stated", f"date_origin is stated but the year {year} is not in the quote; "
-                                           "a date from outside the text is enrichment")
+            yield from _check_stated_years(data, date_fields, pc.and_(ok, pc.equal(origin, ORIGIN_STATED)))
         if table.has_field("coder_note"):
             for row in _rows_where(pc.and_(ok, pc.and_(pc.equal(origin, ORIGIN_INFERRED), pc.is_null(typed.column("coder_note"))))):
                 yield data.problem(row, "coder_note", "date-inferred-note", "date_origin is coder_inferred: explain the inference in coder_note")
@@ -216,6 +214,30 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
             yield data.problem(row, "date_precision", "date-precision", "precision month needs date_start on the 1st and date_end on a month's last day")
         for row in _rows_where(pc.and_(ordered, pc.and_(pc.equal(boundary, "year"), year_off))):
             yield data.problem(row, "date_precision", "date-precision", "precision year needs date_start on 1 January and date_end on 31 December")
+
+
+def _check_stated_years(data: TableData, date_fields: list[str], stated) -> Iterator[Problem]:
+    """A stated date's year must be in the quote. Rows are grouped by year, so that each quote is
+    scanned for its own year only; a later field in the same year as the first reuses its answer."""
+    quote = data.typed.column("quote")
+    stated = pc.fill_null(stated, False).to_numpy(zero_copy_only=False)
+    first_year, first_found = None, None
+    for f in date_fields:
+        year = pc.fill_null(pc.year(data.typed.column(f)), -1).to_numpy()
+        todo = stated & (year >= 0)
+        found = np.zeros(len(year), dtype=bool)
+        if first_year is not None:
+            same = todo & (year == first_year)
+            found[same] = first_found[same]
+            todo &= ~same
+        for value in np.unique(year[todo]).tolist():
+            rows = np.flatnonzero(todo & (year == value))
+            found[rows] = pc.fill_null(pc.match_substring_regex(pc.take(quote, rows), f"{value:04d}"), False).to_numpy(zero_copy_only=False)
+        for row in np.flatnonzero(stated & (year >= 0) & ~found).tolist():
+            yield data.problem(row, f, "date-stated", f"date_origin is stated but the year {year[row]:04d} is not in the quote; "
+                               "a date from outside the text is enrichment")
+        if first_year is None:
+            first_year, first_found = year, found
 
 
 def check_fatalities(ctx: Context) -> Iterator[Problem]:
@@ -302,48 +324,19 @@ def check_coordinates(ctx: Context) -> Iterator[Problem]:
 def check_enrichments(ctx: Context) -> Iterator[Problem]:
     """Every value from outside the text is backed by an enrichments row, and every row backs a value."""
     enrichments = ctx.data.get("enrichments")
-    requires_reference = ctx.vocabulary("vocab_basis_type", "basis_type", "requires_reference")
-    backed: dict[tuple, str] = {}
-    indexes: dict[str, dict] = {}  # table -> {record id: row}, built only for tables that enrichments point at
-    for row, eid, table, record, column, value, basis_type, reference in ctx.rows(
-            "enrichments", "enrichment_id", "table_name", "record_id", "field_name", "value", "basis_type", "reference"):
-        if (table, record, column) in backed:
-            yield enrichments.problem(row, "field_name", "enrichment-duplicate", f"{table}.{column} of {record} is already backed by {backed[(table, record, column)]}")
-            continue
-        backed[(table, record, column)] = eid
-        if requires_reference.get(basis_type, (False,))[0] and not reference:
-            yield enrichments.problem(row, "reference", "enrichment-reference", f"basis type {basis_type} needs a reference: where was it verified?")
-        target = ctx.data.get(table)
-        if target is None:
-            continue
-        if not target.table.has_field(column) or target.table.field(column).enrichment is None:
-            yield enrichments.problem(row, "field_name", "enrichment-target", f"{table}.{column} is not an enrichable field (x-enrichment in its schema)")
-            continue
-        if table not in indexes:
-            keys = target.strings.column(target.table.primary_key[0]).to_pylist()
-            indexes[table] = {k: i for i, k in enumerate(keys)}
-        target_row = indexes[table].get(record)
-        if target_row is None:
-            yield enrichments.problem(row, "record_id", "enrichment-target", f"{table} has no row {record!r}")
-            continue
-        written = target.strings.column(column)[target_row].as_py()
-        if written == value:
-            continue  # the cell holds exactly the enriched value: the common case, no parsing needed
-        cell = target.typed.column(column)[target_row].as_py()
-        parsed, bad = parse_column(pa.chunked_array([pa.array([value], pa.string())]), target.table.field(column).type)
-        if bad[0].as_py() or parsed[0].as_py() != cell:
-            yield enrichments.problem(row, "value", "enrichment-mismatch", f"{table}.{column} of {record} holds {cell!r}, not this value")
+    backed: dict[tuple[str, str], pa.Array] = {}  # (table, field) -> the records enrichments back
+    if enrichments is not None:
+        yield from _check_enrichment_rows(ctx, enrichments, backed)
     for name, data in ctx.data.items():
         governed = [f for f in data.table.fields if f.enrichment is not None]
         if not governed or name == "enrichments":
             continue
-        keys = data.strings.column(data.table.primary_key[0])
-        enriched_origin = (pc.fill_null(pc.equal(data.strings.column("date_origin"), ORIGIN_ENRICHED), False)
+        keys = data.typed.column(data.table.primary_key[0])
+        enriched_origin = (pc.fill_null(pc.equal(data.typed.column("date_origin"), ORIGIN_ENRICHED), False)
                            if data.table.has_field("date_origin") else None)
         for f in governed:
-            backed_records = pa.array([r for (t, r, c) in backed if t == name and c == f.name], pa.string())
-            is_backed = pc.is_in(keys, value_set=backed_records)
-            needs = pc.is_valid(data.strings.column(f.name))
+            is_backed = pc.is_in(keys, value_set=backed.get((name, f.name), pa.array([], pa.string())))
+            needs = data.present(f.name)
             if f.enrichment != ENRICHMENT_ALWAYS:
                 needs = pc.and_(needs, enriched_origin)
             for row in pc.indices_nonzero(pc.and_(needs, pc.invert(is_backed))).to_pylist():
@@ -352,6 +345,60 @@ def check_enrichments(ctx: Context) -> Iterator[Problem]:
             if f.enrichment == ENRICHMENT_BY_ORIGIN:
                 for row in pc.indices_nonzero(pc.and_(is_backed, pc.invert(enriched_origin))).to_pylist():
                     yield data.problem(row, "date_origin", "enrichment-origin", f"{f.name} is backed by an enrichment, so date_origin must be enriched")
+
+
+def _check_enrichment_rows(ctx: Context, enrichments: TableData, backed: dict) -> Iterator[Problem]:
+    typed = enrichments.typed
+    table, record, column, value = (typed.column(c).combine_chunks() for c in ("table_name", "record_id", "field_name", "value"))
+    # a (table, record, field) backed twice: the first row backs it, the later ones are duplicates
+    keys = pc.dictionary_encode(pc.binary_join_element_wise(table, record, column, "\x1f"))
+    codes = pc.fill_null(keys.indices, -1).to_numpy()
+    unique_codes, first = np.unique(codes, return_index=True)
+    original = np.zeros(len(codes), dtype=bool)
+    original[first] = True
+    original &= codes >= 0
+    eid = typed.column("enrichment_id").combine_chunks()
+    for row in np.flatnonzero(~original & (codes >= 0)).tolist():
+        first_row = first[np.searchsorted(unique_codes, codes[row])]
+        yield enrichments.problem(row, "field_name", "enrichment-duplicate",
+                                  f"{table[row]}.{column[row]} of {record[row]} is already backed by {eid[first_row]}")
+    vocab = ctx.data.get("vocab_basis_type")
+    if vocab is not None:
+        basis = typed.column("basis_type")
+        needs_reference = pc.fill_null(_lookup(basis, vocab, "basis_type", "requires_reference"), False)
+        for row in _rows_where(pc.and_(pa.array(original), pc.and_(needs_reference, pc.is_null(typed.column("reference"))))):
+            yield enrichments.problem(row, "reference", "enrichment-reference", f"basis type {basis[row]} needs a reference: where was it verified?")
+    pairs = pc.binary_join_element_wise(table, column, "\x1f")
+    for pair in pc.unique(pc.filter(pairs, pa.array(original))).to_pylist():
+        if pair is None:
+            continue
+        name, field = pair.split("\x1f")
+        rows = pc.indices_nonzero(pc.and_(pa.array(original), pc.equal(pairs, pair)))
+        backed[(name, field)] = pc.take(record, rows)
+        target = ctx.data.get(name)
+        if target is None:
+            continue
+        if not target.table.has_field(field) or target.table.field(field).enrichment is None:
+            for row in rows.to_pylist():
+                yield enrichments.problem(row, "field_name", "enrichment-target", f"{name}.{field} is not an enrichable field (x-enrichment in its schema)")
+            continue
+        target_rows = pc.index_in(pc.take(record, rows), value_set=target.typed.column(target.table.primary_key[0]).combine_chunks())
+        for row in pc.take(rows, pc.indices_nonzero(pc.is_null(target_rows))).to_pylist():
+            yield enrichments.problem(row, "record_id", "enrichment-target", f"{name} has no row {record[row].as_py()!r}")
+        found = pc.indices_nonzero(pc.is_valid(target_rows))
+        rows, target_rows = pc.take(rows, found), pc.take(target_rows, found)
+        given = pc.take(value, rows)
+        # the common case: the cell is written exactly as the enriched value, no parsing needed
+        differs = pc.invert(pc.fill_null(pc.equal(target.cells(field, target_rows), given), False))
+        rows, target_rows, given = (pc.filter(a, differs) for a in (rows, target_rows, given))
+        if not len(rows):
+            continue
+        parsed, bad = parse_column(given, target.table.field(field).type)
+        cells = pc.take(target.typed.column(field), target_rows)
+        same = pc.fill_null(pc.equal(parsed, cells), False)
+        for i in pc.indices_nonzero(pc.or_(bad, pc.invert(same))).to_pylist():
+            row = rows[i].as_py()
+            yield enrichments.problem(row, "value", "enrichment-mismatch", f"{name}.{field} of {record[row]} holds {cells[i].as_py()!r}, not this value")
 
 
 RULE_CHECKS = (check_foreign_keys, check_sources, check_spans, check_dates, check_fatalities,
