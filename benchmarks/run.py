@@ -1,10 +1,13 @@
 """Benchmark: validate, build, frictionless and the bare reads, whole process, in one run.
 
-    python -m benchmarks.run [--sizes 100000,1000000,2000000] [--skip-frictionless] [--workdir DIR]
+    python -m benchmarks.run [--sizes 100000,1000000,2000000] [--skip-frictionless] [--injected] [--workdir DIR]
 
 For each size N it generates (or reuses) a synthetic package, builds it once, then measures each
 command as a separate process with GNU time: wall seconds and peak resident memory. Ratios are
 computed between commands of the same run, since absolute times drift on shared machines.
+With --injected it also generates the same package with one known error per rule family (which
+cannot be built, so validate reads its CSV files) and reports how many of them validate caught at
+their file, record, field and rule.
 """
 
 from __future__ import annotations
@@ -49,7 +52,25 @@ def prepare(workdir: Path, events: int, seed: int) -> Path:
     return root
 
 
-def run(sizes: list[int], skip_frictionless: bool, workdir: Path, seed: int) -> list[dict]:
+def injected_caught(workdir: Path, events: int, seed: int) -> dict:
+    """Validate a package with planted errors; how many of them were reported where they were planted."""
+    root = workdir / f"n{events}-injected"
+    planted = generate(root, events, seed, inject_errors=True)["injected_errors"]
+    report = root / "report.json"
+    command = [str(BIN / "karabakh-data"), "--root", str(root), "validate", "--format", "json"]
+    with open(report, "w") as out:
+        with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
+            code = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", timing.name, *command], stdout=out,
+                                  stderr=subprocess.DEVNULL).returncode
+            wall, kb = timing.read().split()[-2:]
+    problems = json.loads(report.read_text())["problems"]
+    found = {(p["rule"], p["file"], p["record"], p["field"]) for p in problems}
+    caught = sum((e["rule"], e["file"], e["record"], e["field"]) in found for e in planted)
+    return {"events": events, "tool": f"validate, injected errors (caught {caught}/{len(planted)})", "wall_s": float(wall),
+            "peak_mb": int(kb) / 1024, "exit": code, "rows_per_s": events / float(wall)}
+
+
+def run(sizes: list[int], skip_frictionless: bool, workdir: Path, seed: int, injected: bool = False) -> list[dict]:
     results = []
     for n in sizes:
         root = prepare(workdir, n, seed)
@@ -67,6 +88,8 @@ def run(sizes: list[int], skip_frictionless: bool, workdir: Path, seed: int) -> 
             wall, peak, code = measure(command)
             results.append({"events": n, "tool": tool, "wall_s": wall, "peak_mb": peak, "exit": code,
                             "rows_per_s": n / wall if wall else float("inf")})
+        if injected:
+            results.append(injected_caught(workdir, n, seed))
     return results
 
 
@@ -100,11 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-frictionless", action="store_true")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "karabakh-bench")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--injected", action="store_true", help="also validate a copy with one planted error per rule family")
     args = parser.parse_args(argv)
     if not shutil.which("/usr/bin/time"):
         print("needs GNU time at /usr/bin/time (Debian package 'time')", file=sys.stderr)
         return 2
-    results = run([int(s) for s in args.sizes.split(",")], args.skip_frictionless, args.workdir, args.seed)
+    results = run([int(s) for s in args.sizes.split(",")], args.skip_frictionless, args.workdir, args.seed, args.injected)
     print(table(results))
     return 0
 

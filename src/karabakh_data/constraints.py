@@ -76,10 +76,10 @@ def _repeated(columns: list[pa.Array]) -> np.ndarray:
     """Rows whose (fully present) key occurs in more than one row."""
     keys = columns[0] if len(columns) == 1 else pc.binary_join_element_wise(*[c.cast(pa.string()) for c in columns], "\x1f")
     encoded = pc.dictionary_encode(keys)
-    indices = encoded.indices.to_numpy(zero_copy_only=False)
     present = pc.is_valid(encoded).to_numpy(zero_copy_only=False)
+    indices = pc.fill_null(encoded.indices, 0).to_numpy().astype(np.int64)  # a null key repeats nothing
     counts = np.bincount(indices[present], minlength=len(encoded.dictionary))
-    return np.flatnonzero(present & (counts[np.where(present, indices, 0)] > 1))
+    return np.flatnonzero(present & (counts[indices] > 1))
 
 
 def _combined(data: TableData, name: str) -> pa.Array:

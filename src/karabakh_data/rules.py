@@ -47,19 +47,49 @@ class Context:
         return {k: tuple(v) for _, k, *v in self.rows(table, key, *columns)}
 
 
+def joined(data: TableData, fields: tuple[str, ...]) -> pa.Array | pa.ChunkedArray:
+    """The fields' cells joined with U+001F, null when any part is empty. When every field is a
+    dictionary-encoded Parquet column, each distinct combination is joined once and the result is
+    dictionary-encoded too (the lookups on it then run per combination, not per row)."""
+    encoded = [data.typed.encoded(f) if data.from_parquet else None for f in fields]
+    if any(e is None for e in encoded):
+        return pc.binary_join_element_wise(*[data.strings.column(f).combine_chunks() for f in fields], "\x1f")
+    chunks = []
+    for parts in zip(*(e.chunks for e in encoded)):
+        code = np.zeros(len(parts[0]), dtype=np.int64)
+        missing = np.zeros(len(parts[0]), dtype=bool)
+        for part in parts:
+            indices = pc.fill_null(part.indices, -1).to_numpy().astype(np.int64)
+            missing |= indices < 0
+            code = code * (len(part.dictionary) + 1) + indices + 1
+        combos, inverse = np.unique(np.where(missing, -1, code), return_inverse=True)
+        values = []
+        for c in combos.tolist():
+            if c < 0:
+                values.append(None)
+                continue
+            names = []
+            for part in reversed(parts):
+                c, index = divmod(c, len(part.dictionary) + 1)
+                names.append(part.dictionary[index - 1].as_py())
+            values.append("\x1f".join(reversed(names)))
+        dictionary = pa.array(values, pa.string())
+        indices = pa.array(inverse.astype(np.int32).ravel(), mask=missing)
+        chunks.append(pa.DictionaryArray.from_arrays(indices, dictionary))
+    return pa.chunked_array(chunks)
+
+
 def _keys(data: TableData, fields: tuple[str, ...]) -> tuple[pa.Array, pa.Array, pa.Array]:
     """(key strings, all-present mask, partly-present mask) of a possibly composite key."""
-    columns = [data.strings.column(f).combine_chunks() for f in fields]
-    if len(columns) == 1:
-        present = pc.is_valid(columns[0])
-        return columns[0], present, pa.repeat(pa.scalar(False), len(columns[0]))
-    joined = pc.binary_join_element_wise(*columns, "\x1f")  # null when any part is null
-    valid = [pc.is_valid(c) for c in columns]
-    any_valid = valid[0]
-    for v in valid[1:]:
-        any_valid = pc.or_(any_valid, v)
-    present = pc.is_valid(joined)
-    return joined, present, pc.and_(any_valid, pc.invert(present))
+    if len(fields) == 1:
+        column = data.strings.column(fields[0]).combine_chunks()
+        return column, pc.is_valid(column), pa.repeat(pa.scalar(False), len(column))
+    keys = joined(data, fields)  # null when any part is null
+    present = pc.is_valid(keys)
+    any_valid = pc.is_valid(data.raw(fields[0]))
+    for f in fields[1:]:
+        any_valid = pc.or_(any_valid, pc.is_valid(data.raw(f)))
+    return keys, present, pc.and_(any_valid, pc.invert(present))
 
 
 def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
@@ -269,7 +299,7 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
         yield data.problem(row, "acled_event_type", "acled-incomplete", "set all three ACLED fields (disorder, event, sub-event type) or none")
     pairs = ctx.data.get("vocab_acled_sub_event_type")
     if pairs is not None:
-        keys = pc.binary_join_element_wise(etype, subtype, "\x1f")
+        keys = joined(data, ("acled_event_type", "acled_sub_event_type"))
         pair_keys = pc.binary_join_element_wise(pairs.typed.column("acled_event_type"), pairs.typed.column("acled_sub_event_type"), "\x1f")
         expected = pc.take(pairs.typed.column("acled_disorder_type").combine_chunks(), pc.index_in(keys, value_set=pair_keys.combine_chunks()))
         for row in _rows_where(pc.not_equal(expected, disorder)):

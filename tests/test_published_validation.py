@@ -1,0 +1,115 @@
+"""validate reads a table from its Parquet twin only when datapackage.json vouches for both files,
+and then finds the same problems, with the same messages, as it does in the CSV file. The Arrow
+constraint kernels agree with the generated pandera schema on the bad-input corpus."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import set_cell
+from karabakh_data.constraints import check_constraints
+from karabakh_data.pandera_schemas import check_table
+from karabakh_data.publish import write_parquet
+from karabakh_data.read import read_table
+from karabakh_data.schemas import SchemaError, load_package
+from karabakh_data.validate import validate
+from test_bad_input import CASES, MORE_CASES
+
+
+def _problems(problems):
+    return sorted((p.file, p.line, p.record, p.field, p.rule, p.value, p.message) for p in problems)
+
+
+def test_unchanged_tables_are_read_from_their_parquet_twins(scratch):
+    fast, full = validate(scratch), validate(scratch, from_csv=True)
+    assert fast.ok and full.ok
+    assert all(d.from_parquet for d in fast.data.values())
+    assert not any(d.from_parquet for d in full.data.values())
+    assert {n: d.num_rows for n, d in fast.data.items()} == {n: d.num_rows for n, d in full.data.items()}
+
+
+def test_an_edited_csv_file_is_read_as_csv(scratch):
+    set_cell(scratch, "events", "evt-0003", "coder_note", "A note added after the build.")
+    result = validate(scratch)
+    assert not result.data["events"].from_parquet
+    assert result.data["actors"].from_parquet
+
+
+def _tamper(repo, table, record, field, value):
+    """Change one cell of a Parquet twin and re-record its hash, as a forged or corrupted release would."""
+    path = repo.parquet_path(table)
+    arrow = pq.read_table(path)
+    key = arrow.schema.names[0]
+    row = arrow.column(key).to_pylist().index(record)
+    index = arrow.schema.get_field_index(field)
+    target = arrow.schema.field(index)
+    values = arrow.column(field).to_pylist()
+    values[row] = value
+    plain = target.type.value_type if pa.types.is_dictionary(target.type) else target.type
+    column = pa.array(values, plain)
+    if pa.types.is_dictionary(target.type):
+        column = column.dictionary_encode().cast(target.type)
+    write_parquet(arrow.set_column(index, target, column), path)
+    desc = json.loads(repo.descriptor_path.read_text())
+    resource = next(r for r in desc["resources"] if r["name"] == table)
+    resource["x-parquet"]["hash"] = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    resource["x-parquet"]["bytes"] = path.stat().st_size
+    repo.descriptor_path.write_text(json.dumps(desc, indent=2, ensure_ascii=False) + "\n")
+
+
+TAMPERED = [  # (table, record, field, value in Parquet, the same value as a CSV cell, rule)
+    ("events", "evt-0002", "fatalities_best", -1, "-1", "minimum"),
+    ("events", "evt-0002", "location_id", "loc-0999", "loc-0999", "foreign-key"),
+    ("events", "evt-0002", "factuality", "certain", "certain", "foreign-key"),  # a dictionary-encoded column
+    ("events", "evt-0002", "summary", "=1+1", "=1+1", "formula"),
+    ("events", "evt-0002", "quote", "Words the article never printed.", "Words the article never printed.", "quote-not-in-source"),
+    ("events", "evt-0002", "char_start", 401, "401", "span"),
+    ("events", "evt-0003", "event_id", "evt-0002", "evt-0002", "primary-key"),
+    ("actors", "act-0002", "country_code", "AZ", "AZ", "pattern"),
+]
+
+
+@pytest.mark.parametrize("case", TAMPERED, ids=[f"{c[0]}.{c[2]}" for c in TAMPERED])
+def test_a_tampered_parquet_twin_gives_the_messages_the_csv_file_would(scratch, tmp_path_factory, case):
+    table, record, field, value, cell, rule = case
+    _tamper(scratch, table, record, field, value)
+    from_parquet = validate(scratch)
+    assert from_parquet.data[table].from_parquet
+    found = [p for p in from_parquet.problems if p.rule == rule]
+    assert found, "\n".join(map(str, from_parquet.problems))
+    assert all(p.line for p in found), "row problems point at the CSV line"
+    # the same value written in the CSV file (read as CSV, since its hash no longer matches)
+    set_cell(scratch, table, record, field, cell)
+    from_csv = validate(scratch, from_csv=True)
+    assert _problems(found) == _problems(p for p in from_csv.problems if p.rule == rule)
+
+
+CONSTRAINT_CASES = [c for c in CASES + MORE_CASES if c[3] in ("required", "unique", "primary-key", "enum", "pattern",
+                                                                "length", "minimum", "maximum", "type")]
+
+
+@pytest.mark.parametrize("case", CONSTRAINT_CASES, ids=[c[0] for c in CONSTRAINT_CASES])
+def test_arrow_constraints_agree_with_the_pandera_schema(scratch, case):
+    case[1](scratch)
+    try:
+        package = load_package(scratch.schemas_dir)
+    except SchemaError:
+        pytest.skip("the case breaks a schema")
+    compared = 0
+    for table in package.coded:
+        data, _ = read_table(scratch, table)
+        if data is not None:
+            assert _problems(check_constraints(data)) == _problems(check_table(data)), table.name
+            compared += bool(check_table(data))
+    assert compared or case[3] == "type", "the case breaks a constraint that pandera reports"  # type: the cell is null
+
+
+def test_arrow_constraints_agree_with_pandera_on_the_real_tables(real_repo):
+    for table in load_package(real_repo.schemas_dir).coded:
+        data, problems = read_table(real_repo, table)
+        assert not problems and check_constraints(data) == check_table(data) == []
