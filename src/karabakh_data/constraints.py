@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from .problems import Problem
 from .read import TableData
+from .safety import ascii_only
 from .schemas import Field
 
 
@@ -50,7 +51,7 @@ def _violations(column: pa.ChunkedArray, kind: str, argument) -> pa.ChunkedArray
         return pc.invert(pc.match_substring_regex(column, argument))
     if kind == "length":
         low, high = argument
-        length = pc.utf8_length(column)
+        length = pc.binary_length(column) if ascii_only(column) else pc.utf8_length(column)
         too_short = pc.less(length, low) if low is not None else None
         too_long = pc.greater(length, high) if high is not None else None
         return too_long if too_short is None else too_short if too_long is None else pc.or_(too_short, too_long)
@@ -95,14 +96,14 @@ def check_constraints(data: TableData) -> list[Problem]:
         column = data.raw(field.name)
         unparsed = data.bad_cells.get(field.name, set())  # reported as type problems; null in the typed table
 
-        def flag(mask, rule: str, message: str) -> None:
-            for row in pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist():
+        def flag(rows, rule: str, message: str) -> None:
+            for row in rows:
                 if row not in unparsed:
                     problems.append(data.problem(row, field.name, rule, message))
 
         in_key = field.name in table.primary_key
         if (field.required or in_key) and column.null_count:
-            flag(pc.is_null(column), "required", "a value is required" + required_hint(field.name))
+            flag(pc.indices_nonzero(pc.is_null(column)).to_pylist(), "required", "a value is required" + required_hint(field.name))
         if field.unique or field.name == single_key:
             values = [_combined(data, field.name)]
             if not _strictly_increasing(values):
@@ -112,7 +113,7 @@ def check_constraints(data: TableData) -> list[Problem]:
                         problems.append(data.problem(row, field.name, rule, "the value occurs in more than one row"))
         for rule, kind, argument, message in field_constraints(field):
             if column.null_count < len(column):
-                flag(data.per_value(field.name, partial(_violations, kind=kind, argument=argument)), rule, message)
+                flag(data.rows_where(field.name, partial(_violations, kind=kind, argument=argument)), rule, message)
     if single_key is None:
         key = ",".join(table.primary_key)
         values = [_combined(data, name) for name in table.primary_key]

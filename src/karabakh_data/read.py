@@ -95,13 +95,20 @@ class TableData:
     def num_rows(self) -> int:
         return self.strings.num_rows
 
-    def per_value(self, name: str, predicate) -> pa.ChunkedArray:
-        """predicate(values) for a typed column; on a dictionary-encoded Parquet column it runs once
-        per distinct value and is spread to the rows by the dictionary indices."""
+    def rows_where(self, name: str, predicate) -> list[int]:
+        """Rows where predicate(values) is true for a typed column. On a dictionary-encoded Parquet
+        column it runs once per distinct value, and rows are looked up only for values it flags."""
         encoded = self.typed.encoded(name) if self.from_parquet else None
         if encoded is None:
-            return predicate(self.typed.column(name))
-        return pa.chunked_array([pc.take(predicate(chunk.dictionary), chunk.indices) for chunk in encoded.chunks], pa.bool_())
+            return pc.indices_nonzero(pc.fill_null(predicate(self.typed.column(name)), False)).to_pylist()
+        rows, start = [], 0
+        for chunk in encoded.chunks:
+            flagged = pc.indices_nonzero(pc.fill_null(predicate(chunk.dictionary), False))
+            if len(flagged):
+                hits = pc.indices_nonzero(pc.fill_null(pc.is_in(chunk.indices, value_set=flagged.cast(chunk.indices.type)), False))
+                rows += [start + row for row in hits.to_pylist()]
+            start += len(chunk)
+        return rows
 
     def raw(self, name: str) -> pa.ChunkedArray:
         """The typed column, still dictionary-encoded when it came so from Parquet (for null tests)."""
@@ -336,11 +343,20 @@ def read_published(repo: Repository, table: Table) -> TableData | None:
     path = repo.parquet_path(table.name)
     if path.is_symlink() or not path.is_file():
         return None
+    # identifiers that point into another table repeat across rows: read as dictionaries (as Parquet
+    # stores them), the checks on them run once per distinct value
+    repeated = [fk.fields[0] for fk in table.foreign_keys
+                if len(fk.fields) == 1 and fk.fields[0] not in table.primary_key and fk.fields[0] not in table.categorical]
     try:
-        parquet = pq.ParquetFile(path).read()
+        parquet_file = pq.ParquetFile(path, read_dictionary=repeated)
+        expected = arrow_schema(table)
+        for name in repeated:  # the schema as read, with those columns as dictionaries
+            index = expected.get_field_index(name)
+            expected = expected.set(index, expected.field(index).with_type(pa.dictionary(pa.int32(), pa.string())))
+        if not parquet_file.schema_arrow.equals(expected, check_metadata=True):
+            return None
+        parquet = parquet_file.read()
     except (pa.ArrowException, OSError):
-        return None
-    if not parquet.schema.equals(arrow_schema(table), check_metadata=True):
         return None
     csv, typed = repo.csv_path(table.name), PublishedColumns(table, parquet)
     return TableData(table, repo.relative(csv), csv, PublishedColumns(table, parquet, typed), typed, from_parquet=True)

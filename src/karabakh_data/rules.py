@@ -62,12 +62,14 @@ def joined(data: TableData, fields: tuple[str, ...]) -> pa.Array | pa.ChunkedArr
             indices = pc.fill_null(part.indices, -1).to_numpy().astype(np.int64)
             missing |= indices < 0
             code = code * (len(part.dictionary) + 1) + indices + 1
-        combos, inverse = np.unique(np.where(missing, -1, code), return_inverse=True)
+        # codes are small (the product of the dictionary sizes): count instead of sorting
+        code[missing] = 0
+        combos = np.flatnonzero(np.bincount(code))
+        position = np.zeros(combos[-1] + 1 if len(combos) else 1, dtype=np.int32)
+        position[combos] = np.arange(len(combos), dtype=np.int32)
+        inverse = position[code]
         values = []
         for c in combos.tolist():
-            if c < 0:
-                values.append(None)
-                continue
             names = []
             for part in reversed(parts):
                 c, index = divmod(c, len(part.dictionary) + 1)
@@ -101,14 +103,14 @@ def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
             reference = _keys(parent, fk.reference_fields)[0].drop_null()
             if len(fk.fields) == 1:  # looked up once per distinct value when the column is dictionary-encoded
                 keys = None  # spelled out only for the rows reported
-                missing = data.per_value(fk.fields[0], lambda v: pc.and_(pc.is_valid(v), pc.invert(pc.is_in(v, value_set=reference))))
+                missing = data.rows_where(fk.fields[0], lambda v: pc.and_(pc.is_valid(v), pc.invert(pc.is_in(v, value_set=reference))))
                 partial = pa.array([], pa.bool_())
             else:
                 keys, present, partial = _keys(data, fk.fields)
-                missing = pc.and_(present, pc.invert(pc.is_in(keys, value_set=reference)))
+                missing = _rows_where(pc.and_(present, pc.invert(pc.is_in(keys, value_set=reference))))
             label = ",".join(fk.fields)
             target = f"{fk.resource}.{','.join(fk.reference_fields)}"
-            for row in pc.indices_nonzero(pc.fill_null(missing, False)).to_pylist():
+            for row in missing:
                 value = (keys if keys is not None else data.strings.column(fk.fields[0]))[row].as_py().replace("\x1f", " / ")
                 yield data.problem(row, label, "foreign-key", f"{value!r} is not a value of {target}", value)
             for row in pc.indices_nonzero(partial).to_pylist():
@@ -157,7 +159,7 @@ def check_spans(ctx: Context) -> Iterator[Problem]:
             continue
         sources = sources or SourceBytes(ctx.texts)
         typed = data.typed
-        matched = matching_spans(sources, *(typed.column(c) for c in ("source_id", "quote", "char_start", "char_end")))
+        matched = matching_spans(sources, data.raw("source_id"), *(typed.column(c) for c in ("quote", "char_start", "char_end")))
         rows = np.flatnonzero(~matched)
         if not len(rows):
             continue
@@ -319,19 +321,23 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
     links = ctx.data.get("event_actors")
     if links is None:
         return
-    link_claimant = pc.equal(links.typed.column("role"), ROLE_CLAIMANT)
-    link_keys = pc.binary_join_element_wise(links.typed.column("event_id"), links.typed.column("actor_id"), "\x1f")
-    claim_keys = pc.binary_join_element_wise(typed.column("event_id"), claimant, "\x1f")
-    linked = pc.is_in(claim_keys, value_set=pc.filter(link_keys, pc.fill_null(link_claimant, False)).combine_chunks())
-    for row in _rows_where(pc.and_(pc.is_valid(claimant), pc.invert(linked))):
+    # only rows that name a claimant and links in the claimant role take part: keys are joined for those
+    claim_rows = pc.indices_nonzero(pc.is_valid(data.raw("claimed_by_actor_id")))
+    link_rows = pc.indices_nonzero(pc.fill_null(pc.equal(links.raw("role"), ROLE_CLAIMANT), False))
+    claim_keys = pc.binary_join_element_wise(pc.take(typed.column("event_id"), claim_rows), pc.take(claimant, claim_rows), "\x1f")
+    link_keys = pc.binary_join_element_wise(*(pc.take(links.typed.column(c), link_rows) for c in ("event_id", "actor_id")), "\x1f")
+    linked = pc.is_in(claim_keys, value_set=link_keys)
+    for row in pc.take(claim_rows, pc.indices_nonzero(pc.invert(linked))).to_pylist():
         yield data.problem(row, "claimed_by_actor_id", "claimant-link", f"event_actors needs the row ({typed.column('event_id')[row]}, {claimant[row]}, {ROLE_CLAIMANT})")
-    # and a claimant link must name the event's claimant, not another actor
-    stated = pc.is_in(link_keys, value_set=pc.drop_null(claim_keys).combine_chunks())
-    known_event = pc.is_in(links.typed.column("event_id"), value_set=typed.column("event_id").combine_chunks())
-    for row in _rows_where(pc.and_(link_claimant, pc.and_(known_event, pc.invert(stated)))):
-        event = links.typed.column("event_id")[row].as_py()
-        yield links.problem(row, "actor_id", "claimant-link", f"{links.typed.column('actor_id')[row]} is linked as claimant of {event}, "
-                            "but events.claimed_by_actor_id names another actor (or none)")
+    # and a claimant link must name the event's claimant, not another actor (a link to an unknown event
+    # is a foreign-key problem already)
+    unstated = pc.take(link_rows, pc.indices_nonzero(pc.invert(pc.is_in(link_keys, value_set=claim_keys))))
+    if len(unstated):
+        known_event = pc.is_in(pc.take(links.typed.column("event_id"), unstated), value_set=typed.column("event_id").combine_chunks())
+        for row in pc.filter(unstated, known_event).to_pylist():
+            event = links.typed.column("event_id")[row].as_py()
+            yield links.problem(row, "actor_id", "claimant-link", f"{links.typed.column('actor_id')[row]} is linked as claimant of {event}, "
+                                "but events.claimed_by_actor_id names another actor (or none)")
 
 
 def check_coordinates(ctx: Context) -> Iterator[Problem]:

@@ -63,13 +63,18 @@ def _byte_range(values) -> tuple[int, int]:
     return low, high
 
 
-def _ascii_only(values) -> bool:
+def ascii_only(values) -> bool:
+    """Whether every value is ASCII (then characters are bytes)."""
     return _byte_range(values)[1] < 0x80
 
 
 def too_long(values) -> pa.Array:
     return _refine(values, pc.greater(pc.binary_length(values), MAX_CELL_CHARS),  # never fewer bytes than characters
                    lambda v: pc.greater(pc.utf8_length(v), MAX_CELL_CHARS))
+
+
+def _rows(mask) -> list[int]:
+    return pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
 
 
 def formula(values) -> pa.Array:
@@ -83,13 +88,13 @@ def formula(values) -> pa.Array:
 
 
 def not_nfc(values) -> pa.Array:  # normalising changes a character outside ASCII only
-    if _ascii_only(values):
+    if ascii_only(values):
         return pa.repeat(False, len(values))
     return _refine(values, pc.invert(pc.string_is_ascii(values)), lambda v: pc.not_equal(pc.utf8_normalize(v, "NFC"), v))
 
 
 def invisible(values) -> pa.Array:
-    if _ascii_only(values):
+    if ascii_only(values):
         return pa.repeat(False, len(values))
     return _refine(values, pc.invert(pc.string_is_ascii(values)), lambda v: pc.match_substring_regex(v, INVISIBLE))
 
@@ -104,20 +109,19 @@ TEXT_CHECKS = (
 def check_content(data: TableData) -> list[Problem]:
     problems = []
 
-    def flag(mask, field, rule, message):
-        for row in pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist():
-            problems.append(data.problem(row, field, rule, message))
+    def flag(rows, field, rule, message):
+        problems.extend(data.problem(row, field, rule, message) for row in rows)
 
     for f in data.table.fields:
         if data.from_parquet:
             if f.type == "string":  # a typed value read from Parquet is no text, spelled in a few dozen characters
-                flag(data.per_value(f.name, too_long), f.name, "cell-size", f"the cell is longer than {MAX_CELL_CHARS} characters")
+                flag(data.rows_where(f.name, too_long), f.name, "cell-size", f"the cell is longer than {MAX_CELL_CHARS} characters")
                 for check, rule, message in TEXT_CHECKS:
-                    flag(data.per_value(f.name, check), f.name, rule, message)
+                    flag(data.rows_where(f.name, check), f.name, rule, message)
             continue
         column = data.strings.column(f.name)
-        flag(too_long(column), f.name, "cell-size", f"the cell is longer than {MAX_CELL_CHARS} characters")
+        flag(_rows(too_long(column)), f.name, "cell-size", f"the cell is longer than {MAX_CELL_CHARS} characters")
         if f.type == "string":
             for check, rule, message in TEXT_CHECKS:
-                flag(check(column), f.name, rule, message)
+                flag(_rows(check(column)), f.name, rule, message)
     return problems

@@ -69,6 +69,22 @@ class SourceBytes:
         return starts
 
 
+def _positions(values, known) -> np.ndarray:
+    """Position of each value in `known`, -1 where absent or null (per distinct value for dictionaries)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    found = []
+    for chunk in chunks:
+        if pa.types.is_dictionary(chunk.type):
+            chunk = pc.take(pc.index_in(chunk.dictionary, value_set=known), chunk.indices)
+        else:
+            chunk = pc.index_in(chunk, value_set=known)
+        found.append(pc.fill_null(chunk, -1).to_numpy().astype(np.int64))
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
 INLINE = 12  # Arrow's binary views hold strings up to 12 bytes inline: those rows are compared in Python
 
 
@@ -81,7 +97,7 @@ def matching_spans(sources: SourceBytes, source_ids, quotes, char_starts, char_e
     import pyarrow.compute as pc
 
     n = len(quotes)
-    source = pc.fill_null(pc.index_in(source_ids, value_set=pa.array(sources.ids, pa.string())), -1).to_numpy()
+    source = _positions(source_ids, pa.array(sources.ids, pa.string()))
     start = pc.fill_null(char_starts, -1).to_numpy().astype(np.int64)
     end = pc.fill_null(char_ends, -1).to_numpy().astype(np.int64)
     quotes = quotes.combine_chunks() if isinstance(quotes, pa.ChunkedArray) else quotes
@@ -105,14 +121,16 @@ def matching_spans(sources: SourceBytes, source_ids, quotes, char_starts, char_e
     size = byte_end - byte_start
     quote_size = pc.binary_length(quotes).to_numpy(zero_copy_only=False)
     matched = np.zeros(n, dtype=bool)
-    long_rows = rows[(size[rows] == quote_size[rows]) & (size[rows] > INLINE)]
-    if len(long_rows):
-        views = np.zeros((len(long_rows), 4), dtype="<i4")  # length, first 4 bytes, buffer index, offset
-        views[:, 0] = size[long_rows]
-        views[:, 1] = prefix[long_rows]
-        views[:, 2] = source[long_rows]
-        views[:, 3] = byte_start[long_rows]
-        spans = pa.Array.from_buffers(pa.binary_view(), len(long_rows), [None, pa.py_buffer(views), *sources.buffers])
-        same = pc.equal(spans.cast(pa.binary()), pc.take(quotes, pa.array(long_rows)).cast(pa.binary()))
-        matched[long_rows] = pc.fill_null(same, False).to_numpy(zero_copy_only=False)
-    return matched
+    long = np.zeros(n, dtype=bool)
+    long[rows] = (size[rows] == quote_size[rows]) & (size[rows] > INLINE)
+    if not long.any():
+        return matched
+    # one view per row, in row order (the others stay empty and are masked out): no gather of the quotes
+    views = np.zeros((n, 4), dtype="<i4")  # length, first 4 bytes, buffer index, offset
+    views[long, 0] = size[long]
+    views[long, 1] = prefix[long]
+    views[long, 2] = source[long]
+    views[long, 3] = byte_start[long]
+    spans = pa.Array.from_buffers(pa.binary_view(), n, [None, pa.py_buffer(views), *sources.buffers])
+    same = pc.fill_null(pc.equal(spans.cast(pa.binary()), quotes.cast(pa.binary())), False).to_numpy(zero_copy_only=False)
+    return same & long
