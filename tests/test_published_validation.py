@@ -113,3 +113,23 @@ def test_arrow_constraints_agree_with_pandera_on_the_real_tables(real_repo):
     for table in load_package(real_repo.schemas_dir).coded:
         data, problems = read_table(real_repo, table)
         assert not problems and check_constraints(data) == check_table(data) == []
+
+
+def test_binary_search_membership_agrees_with_is_in(monkeypatch):
+    import random
+
+    import pyarrow.compute as pc
+
+    from karabakh_data import rules
+
+    monkeypatch.setattr(rules, "BINARY_SEARCH_MIN", 1)  # take the search path on small inputs
+    rng = random.Random(3)
+    for _ in range(300):
+        reference = sorted({f"id-{rng.randint(0, 500):04d}" for _ in range(rng.randint(1, 60))})
+        values = [rng.choice(reference + ["id-9999", "id-0000", "id-0501", "id-01"]) for _ in range(rng.randint(1, 80))]
+        if rng.random() < 0.8:
+            values.sort()
+        if rng.random() < 0.1:
+            values[0] = None
+        expected = pc.is_in(pa.array(values, pa.string()), value_set=pa.array(reference)).to_pylist()
+        assert rules.is_member(pa.array(values, pa.string()), pa.array(reference)).to_pylist() == expected

@@ -94,6 +94,39 @@ def _keys(data: TableData, fields: tuple[str, ...]) -> tuple[pa.Array, pa.Array,
     return keys, present, pc.and_(any_valid, pc.invert(present))
 
 
+def _fixed_width(values: pa.Array) -> np.ndarray | None:
+    """The strings as a NumPy array of fixed-width bytes, without copying, when every one is present
+    and has the same length (identifiers like evt-0000001); None otherwise."""
+    if values.null_count or not len(values) or not pa.types.is_string(values.type):
+        return None
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset:values.offset + len(values) + 1]
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or int(offsets[-1] - offsets[0]) != width * len(values):
+        return None
+    lengths = np.diff(offsets)
+    if lengths.min() != width or lengths.max() != width:
+        return None
+    return np.frombuffer(values.buffers()[2], dtype=f"S{width}", count=len(values), offset=int(offsets[0]))
+
+
+BINARY_SEARCH_MIN = 1 << 17  # below this many keys, a hash table is built faster than the search runs
+
+
+def is_member(values, reference: pa.Array):
+    """pc.is_in(values, reference), by a merge-like binary search when both are fixed-width
+    identifiers in ascending order (a link table's key column against a large primary key, both in
+    canonical order): no hash table of millions of strings."""
+    if isinstance(values, pa.ChunkedArray):
+        return pa.chunked_array([is_member(chunk, reference) for chunk in values.chunks], pa.bool_())
+    keys = _fixed_width(reference) if len(reference) >= BINARY_SEARCH_MIN else None
+    child = _fixed_width(values) if keys is not None else None
+    if child is None or keys.dtype != child.dtype or not ((keys[1:] > keys[:-1]).all() and (child[1:] >= child[:-1]).all()):
+        return pc.is_in(values, value_set=reference)
+    # NumPy's bytes order is the byte order Arrow sorts by; equal widths make it exact
+    position = np.minimum(np.searchsorted(keys, child), len(keys) - 1)
+    return pa.array(keys[position] == child)
+
+
 def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
     for data in ctx.data.values():
         for fk in data.table.foreign_keys:
@@ -103,7 +136,7 @@ def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
             reference = _keys(parent, fk.reference_fields)[0].drop_null()
             if len(fk.fields) == 1:  # looked up once per distinct value when the column is dictionary-encoded
                 keys = None  # spelled out only for the rows reported
-                missing = data.rows_where(fk.fields[0], lambda v: pc.and_(pc.is_valid(v), pc.invert(pc.is_in(v, value_set=reference))))
+                missing = data.rows_where(fk.fields[0], lambda v: pc.and_(pc.is_valid(v), pc.invert(is_member(v, reference))))
                 partial = pa.array([], pa.bool_())
             else:
                 keys, present, partial = _keys(data, fk.fields)
@@ -185,10 +218,21 @@ def _rows_where(mask) -> list[int]:
     return pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
 
 
-def _lookup(values: pa.Array, table: TableData, key: str, column: str) -> pa.Array:
+def _lookup_in(values, keys: pa.Array, looked_up: pa.Array) -> pa.ChunkedArray:
+    """For each value, the entry of `looked_up` at the position of that value in `keys` (null when
+    absent); for dictionary-encoded values, looked up once per distinct value."""
+    out = []
+    for chunk in (values.chunks if isinstance(values, pa.ChunkedArray) else [values]):
+        if pa.types.is_dictionary(chunk.type):
+            out.append(pc.take(pc.take(looked_up, pc.index_in(chunk.dictionary, value_set=keys)), chunk.indices))
+        else:
+            out.append(pc.take(looked_up, pc.index_in(chunk, value_set=keys)))
+    return pa.chunked_array(out, looked_up.type)
+
+
+def _lookup(values, table: TableData, key: str, column: str) -> pa.ChunkedArray:
     """For each value, `column` of the vocabulary row whose `key` equals it (null when none does)."""
-    index = pc.index_in(values, value_set=table.typed.column(key).combine_chunks())
-    return pc.take(table.typed.column(column).combine_chunks(), index)
+    return _lookup_in(values, table.typed.column(key).combine_chunks(), table.typed.column(column).combine_chunks())
 
 
 def check_dates(ctx: Context) -> Iterator[Problem]:
@@ -201,7 +245,7 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
         # a date that does not parse is reported as a type problem; nothing more to say about its row
         unparsed = set().union(*(data.bad_cells.get(f, set()) for f in date_fields))
         ok = pa.array([i not in unparsed for i in range(data.num_rows)]) if unparsed else pa.repeat(pa.scalar(True), data.num_rows)
-        origin = typed.column("date_origin")
+        origin = data.raw("date_origin")
         present = [pc.is_valid(typed.column(f)) for f in date_fields]
         any_date = present[0]
         for p in present[1:]:
@@ -219,8 +263,8 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
                 yield data.problem(row, "coder_note", "date-inferred-note", "date_origin is coder_inferred: explain the inference in coder_note")
         if not table.has_field("date_precision") or vocab is None:
             continue  # without its vocabulary (reported unreadable) a precision means nothing to check
-        precision, start, end = typed.column("date_precision"), typed.column("date_start"), typed.column("date_end")
-        known = pc.and_(ok, pc.is_in(precision, value_set=vocab.typed.column("date_precision").combine_chunks()))
+        precision, start, end = data.raw("date_precision"), typed.column("date_start"), typed.column("date_end")
+        known = pc.and_(ok, pc.is_valid(_lookup(precision, vocab, "date_precision", "date_precision")))
         has_dates = _lookup(precision, vocab, "date_precision", "has_dates")
         for row in _rows_where(pc.and_(known, pc.and_(pc.invert(has_dates), pc.or_(pc.is_valid(start), pc.is_valid(end))))):
             yield data.problem(row, "date_precision", "date-precision", f"precision {precision[row].as_py()} means no dates, but dates are set")
@@ -292,8 +336,8 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
     if data is None:
         return
     typed = data.typed
-    factuality, claimant = typed.column("factuality"), typed.column("claimed_by_actor_id")
-    disorder, etype, subtype = (typed.column(c) for c in ACLED_FIELDS)
+    factuality, claimant = data.raw("factuality"), typed.column("claimed_by_actor_id")
+    disorder, etype, subtype = (data.raw(c) for c in ACLED_FIELDS)
     acled_set = [pc.is_valid(c) for c in (disorder, etype, subtype)]
     any_acled = pc.or_(pc.or_(acled_set[0], acled_set[1]), acled_set[2])
     all_acled = pc.and_(pc.and_(acled_set[0], acled_set[1]), acled_set[2])
@@ -303,13 +347,13 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
     if pairs is not None:
         keys = joined(data, ("acled_event_type", "acled_sub_event_type"))
         pair_keys = pc.binary_join_element_wise(pairs.typed.column("acled_event_type"), pairs.typed.column("acled_sub_event_type"), "\x1f")
-        expected = pc.take(pairs.typed.column("acled_disorder_type").combine_chunks(), pc.index_in(keys, value_set=pair_keys.combine_chunks()))
+        expected = _lookup_in(keys, pair_keys.combine_chunks(), pairs.typed.column("acled_disorder_type").combine_chunks())
         for row in _rows_where(pc.not_equal(expected, disorder)):
             yield data.problem(row, "acled_disorder_type", "acled-disorder", f"ACLED files {subtype[row].as_py()!r} under disorder type {expected[row].as_py()!r}")
     vocab = ctx.data.get("vocab_factuality")
     if vocab is None:
         return  # the factuality vocabulary is unreadable (reported): nothing decides what a value requires
-    known = pc.is_in(factuality, value_set=vocab.typed.column("factuality").combine_chunks())
+    known = pc.is_valid(_lookup(factuality, vocab, "factuality", "factuality"))
     requires = _lookup(factuality, vocab, "factuality", "requires_claimant")
     allows = _lookup(factuality, vocab, "factuality", "allows_acled")
     for row in _rows_where(pc.and_(known, pc.and_(requires, pc.is_null(claimant)))):

@@ -126,11 +126,10 @@ def matching_spans(sources: SourceBytes, source_ids, quotes, char_starts, char_e
     if not long.any():
         return matched
     # one view per row, in row order (the others stay empty and are masked out): no gather of the quotes
-    views = np.zeros((n, 4), dtype="<i4")  # length, first 4 bytes, buffer index, offset
-    views[long, 0] = size[long]
-    views[long, 1] = prefix[long]
-    views[long, 2] = source[long]
-    views[long, 3] = byte_start[long]
+    views = np.empty((n, 4), dtype="<i4")  # length, first 4 bytes, buffer index, offset
+    for column, values in enumerate((size, prefix, source, byte_start)):
+        views[:, column] = np.where(long, values, 0)
     spans = pa.Array.from_buffers(pa.binary_view(), n, [None, pa.py_buffer(views), *sources.buffers])
-    same = pc.fill_null(pc.equal(spans.cast(pa.binary()), quotes.cast(pa.binary())), False).to_numpy(zero_copy_only=False)
+    # view against view: Arrow compares lengths and prefixes, then the bytes where they lie (no copy)
+    same = pc.fill_null(pc.equal(spans, quotes.cast(pa.binary_view())), False).to_numpy(zero_copy_only=False)
     return same & long

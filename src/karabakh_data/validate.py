@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,30 +79,36 @@ def recorded_hashes(repo: Repository) -> dict[str, str]:
         return {}
 
 
-def _read_tables(repo: Repository, package: Package, result: Validation, from_csv: bool) -> None:
+def _table_checks(data: TableData) -> list[Problem]:
+    return check_constraints(data) + check_content(data)
+
+
+def _read_tables(repo: Repository, package: Package, result: Validation, from_csv: bool, pool: ThreadPoolExecutor) -> list[Future]:
+    """Read every table (from its Parquet twin where datapackage.json vouches for both files) and
+    start its own checks in the pool; returns their futures."""
     recorded = {} if from_csv else recorded_hashes(repo)
     twins = {t.name: (repo.csv_path(t.name), repo.parquet_path(t.name)) for t in package.coded}
     twins = {name: paths for name, paths in twins.items()
              if all(repo.relative(p) in recorded and p.is_file() and not p.is_symlink() for p in paths)
              and paths[0].stat().st_size <= read.MAX_FILE_BYTES}  # the cap applies whatever the descriptor says
-    # hashing runs in a thread (hashlib releases the GIL) while the Parquet twins are read
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        digests = {name: [pool.submit(file_sha256, p) for p in paths] for name, paths in twins.items()}
-        for table in package.coded:
-            data, problems = None, []
-            if table.name in twins:
-                data = read_published(repo, table)
-                hashes = [d.result() for d in digests[table.name]]
-                result.csv_sha256[table.name] = hashes[0]
-                if data is not None and hashes != [recorded[repo.relative(p)] for p in twins[table.name]]:
-                    data = None  # edited since the last build: the CSV file is what counts
-            if data is None:
-                data, problems = read_table(repo, table)
-            result.problems += problems
-            if data is not None:
-                result.data[table.name] = data
-                result.problems += check_constraints(data)
-                result.problems += check_content(data)
+    # the files are hashed in the pool (hashlib releases the GIL) while the Parquet twins are read
+    digests = {name: [pool.submit(file_sha256, p) for p in paths] for name, paths in twins.items()}
+    published = {name: read_published(repo, package.tables[name]) for name in twins}
+    checks = []
+    for table in package.coded:
+        data, problems = published.get(table.name), []
+        if table.name in twins:
+            hashes = [d.result() for d in digests[table.name]]
+            result.csv_sha256[table.name] = hashes[0]
+            if hashes != [recorded[repo.relative(p)] for p in twins[table.name]]:
+                data = None  # edited since the last build: the CSV file is what counts
+        if data is None:
+            data, problems = read_table(repo, table)
+        result.problems += problems
+        if data is not None:
+            result.data[table.name] = data
+            checks.append(pool.submit(_table_checks, data))
+    return checks
 
 
 def validate(repo: Repository, from_csv: bool = False) -> Validation:
@@ -111,10 +117,15 @@ def validate(repo: Repository, from_csv: bool = False) -> Validation:
     except SchemaError as exc:
         return Validation(repo, None, problems=[Problem(repo.display(exc.path), None, None, exc.field, "schema", None, exc.message)])
     result = Validation(repo, package)
-    _read_tables(repo, package, result, from_csv)
-    ctx = Context(repo, package, result.data, source_texts(repo, result.data.get("sources")))
-    for rule in RULE_CHECKS:
-        result.problems += list(rule(ctx))
+    # two workers, as many as the machines CI runs on have cores: Arrow kernels, NumPy and hashlib
+    # release the GIL, so the independent checks run side by side
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        checks = _read_tables(repo, package, result, from_csv, pool)
+        texts = source_texts(repo, result.data.get("sources"))
+        ctx = Context(repo, package, result.data, texts)
+        rules = [pool.submit(lambda rule: list(rule(ctx)), rule) for rule in RULE_CHECKS]
+        for future in checks + rules:
+            result.problems += future.result()
     result.problems += check_canonical(result.data)
     result.problems += check_release(repo, package, result.data, result.csv_sha256)
     result.problems += check_descriptor(repo)
