@@ -32,6 +32,7 @@ def test_vectorised_span_check_agrees_with_python_slicing():
     import numpy as np
     import pyarrow as pa
 
+    from karabakh_data.read import SourceTexts
     from karabakh_data.spans import INLINE, SourceBytes, matching_spans
 
     texts = {"a": "Héllo wörld, a “quoted” text with ünïcode 𝄞 and more words after it.",
@@ -50,7 +51,7 @@ def test_vectorised_span_check_agrees_with_python_slicing():
         expected.append(right)
         decided.append(quote is not None and len(quote.encode()) > INLINE)
     columns = [pa.array(list(c)) for c in zip(*rows)]
-    matched = matching_spans(SourceBytes(texts), *columns)
+    matched = matching_spans(SourceBytes(SourceTexts({k: v.encode() for k, v in texts.items()})), *columns)
     expected, decided = np.array(expected), np.array(decided)
     assert not (matched & ~expected).any()
     assert (matched[decided] == expected[decided]).all()

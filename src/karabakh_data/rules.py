@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .problems import Problem
-from .read import TableData, parse_column, seed_path
+from .read import SourceTexts, TableData, constant_mask, parse_column, seed_path
 from .repository import Repository
 from .schemas import ENRICHMENT_ALWAYS, ENRICHMENT_BY_ORIGIN, Package
 from .spans import SourceBytes, SpanError, locate, matching_spans
@@ -32,7 +32,7 @@ class Context:
     repo: Repository
     package: Package
     data: dict[str, TableData]  # the tables that could be read
-    texts: dict[str, str] = field(default_factory=dict)  # source_id -> source text (read.source_texts)
+    texts: SourceTexts = field(default_factory=lambda: SourceTexts({}))  # source_id -> source text (read.source_texts)
 
     def rows(self, table: str, *columns: str) -> Iterator[tuple]:
         """(row number, value, ...) over typed values; empty when the table could not be read."""
@@ -85,7 +85,7 @@ def _keys(data: TableData, fields: tuple[str, ...]) -> tuple[pa.Array, pa.Array,
     """(key strings, all-present mask, partly-present mask) of a possibly composite key."""
     if len(fields) == 1:
         column = data.strings.column(fields[0]).combine_chunks()
-        return column, pc.is_valid(column), pa.repeat(pa.scalar(False), len(column))
+        return column, pc.is_valid(column), constant_mask(False, len(column))
     keys = joined(data, fields)  # null when any part is null
     present = pc.is_valid(keys)
     any_valid = pc.is_valid(data.raw(fields[0]))
@@ -165,18 +165,18 @@ def check_sources(ctx: Context) -> Iterator[Problem]:
         if file is None:
             yield data.problem(row, "path", "source-missing", "the source document is not in seeds/ (or is a symlink)")
             continue
-        text = ctx.texts.get(source_id)
-        if text is None:
+        if source_id not in ctx.texts:
             yield data.problem(row, "path", "source-encoding", "the source document is not valid UTF-8")
             continue
-        # strict UTF-8 decoding round-trips, so the text's encoding is the file's bytes: no second read
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        raw = ctx.texts.raw[source_id]
+        digest = hashlib.sha256(raw).hexdigest()
         if digest != sha256:
             yield data.problem(row, "text_sha256", "source-hash", f"the file's SHA-256 is {digest}: "
                                "seeds are never edited; a new text is a new source")
-        if len(text) != chars:
-            yield data.problem(row, "text_chars", "source-length", f"the text has {len(text)} characters")
-        if title != text.split("\n", 1)[0]:
+        if ctx.texts.chars(source_id) != chars:
+            yield data.problem(row, "text_chars", "source-length", f"the text has {ctx.texts.chars(source_id)} characters")
+        first_line = raw[:raw.find(b"\n")] if b"\n" in raw else raw
+        if title != first_line.decode("utf-8"):  # a line break ends a character: the line decodes
             yield data.problem(row, "title", "source-title", "the title must be the document's first line, as written")
     for seed in sorted((ctx.repo.root / "seeds").glob("*.txt")):
         rel = ctx.repo.relative(seed)
@@ -244,7 +244,7 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
             continue  # a table that merely names date_origin values, like the vocabulary itself
         # a date that does not parse is reported as a type problem; nothing more to say about its row
         unparsed = set().union(*(data.bad_cells.get(f, set()) for f in date_fields))
-        ok = pa.array([i not in unparsed for i in range(data.num_rows)]) if unparsed else pa.repeat(pa.scalar(True), data.num_rows)
+        ok = pa.array(~np.isin(np.arange(data.num_rows), list(unparsed))) if unparsed else constant_mask(True, data.num_rows)
         origin = data.raw("date_origin")
         present = [pc.is_valid(typed.column(f)) for f in date_fields]
         any_date = present[0]

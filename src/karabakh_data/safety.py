@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .problems import Problem
-from .read import TableData
+from .read import TableData, constant_mask
 
 MAX_CELL_CHARS = 10_000
 # A cell a spreadsheet may run as a formula: =, +, -, @, tab or CR at the start of the cell or of
@@ -89,13 +89,13 @@ def formula(values) -> pa.Array:
 
 def not_nfc(values) -> pa.Array:  # normalising changes a character outside ASCII only
     if ascii_only(values):
-        return pa.repeat(False, len(values))
+        return constant_mask(False, len(values))
     return _refine(values, pc.invert(pc.string_is_ascii(values)), lambda v: pc.not_equal(pc.utf8_normalize(v, "NFC"), v))
 
 
 def invisible(values) -> pa.Array:
     if ascii_only(values):
-        return pa.repeat(False, len(values))
+        return constant_mask(False, len(values))
     return _refine(values, pc.invert(pc.string_is_ascii(values)), lambda v: pc.match_substring_regex(v, INVISIBLE))
 
 

@@ -46,22 +46,22 @@ def locate(text: str, quote: str, hint_start: int | None = None) -> tuple[int, i
 
 
 class SourceBytes:
-    """The source texts as UTF-8 buffers, for checking many spans at once."""
+    """The source texts as UTF-8 buffers (the seed files' own bytes), for checking many spans at once."""
 
-    def __init__(self, texts: dict[str, str]):
+    def __init__(self, texts):  # a read.SourceTexts
         import pyarrow as pa
 
         self.ids = list(texts)
-        self.texts = [texts[i] for i in self.ids]
-        self.buffers = [pa.py_buffer(t.encode("utf-8")) for t in self.texts]
-        self.chars = np.array([len(t) for t in self.texts] or [0], dtype=np.int64)
+        self.texts = texts
+        self.buffers = [pa.py_buffer(texts.raw[i]) for i in self.ids]
+        self.chars = np.array([texts.chars(i) for i in self.ids] or [0], dtype=np.int64)
 
     def byte_offsets(self, source: int) -> np.ndarray | None:
         """For each character offset of `source`, its byte offset in the UTF-8 buffer (one past the
         end included); None for an ASCII text, where a character is a byte."""
-        text = self.texts[source]
-        if len(self.buffers[source]) == len(text):
+        if len(self.buffers[source]) == self.chars[source]:
             return None
+        text = self.texts[self.ids[source]]
         points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
         widths = 1 + (points >= 0x80) + (points >= 0x800) + (points >= 0x10000)
         starts = np.zeros(len(points) + 1, dtype=np.int64)
