@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .problems import Problem
-from .read import SourceTexts, TableData, constant_mask, parse_column, seed_path
+from .read import SourceTexts, TableData, arrow_array, constant_mask, parse_column, seed_path
 from .repository import Repository
 from .schemas import ENRICHMENT_ALWAYS, ENRICHMENT_BY_ORIGIN, Package
 from .spans import SourceBytes, SpanError, locate, matching_spans
@@ -76,7 +76,7 @@ def joined(data: TableData, fields: tuple[str, ...]) -> pa.Array | pa.ChunkedArr
                 names.append(part.dictionary[index - 1].as_py())
             values.append("\x1f".join(reversed(names)))
         dictionary = pa.array(values, pa.string())
-        indices = pa.array(inverse.astype(np.int32).ravel(), mask=missing)
+        indices = arrow_array(inverse.astype(np.int32).ravel(), missing=missing)
         chunks.append(pa.DictionaryArray.from_arrays(indices, dictionary))
     return pa.chunked_array(chunks)
 
@@ -124,7 +124,7 @@ def is_member(values, reference: pa.Array):
         return pc.is_in(values, value_set=reference)
     # NumPy's bytes order is the byte order Arrow sorts by; equal widths make it exact
     position = np.minimum(np.searchsorted(keys, child), len(keys) - 1)
-    return pa.array(keys[position] == child)
+    return arrow_array(keys[position] == child)
 
 
 def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
@@ -196,7 +196,7 @@ def check_spans(ctx: Context) -> Iterator[Problem]:
         rows = np.flatnonzero(~matched)
         if not len(rows):
             continue
-        picked = typed.select(["source_id", "quote", "char_start", "char_end"]).take(pa.array(rows)).to_pylist()
+        picked = typed.select(["source_id", "quote", "char_start", "char_end"]).take(arrow_array(rows)).to_pylist()
         for row, values in zip(rows.tolist(), picked):  # the few rows that need a closer look
             source_id, quote, start, end = values.values()
             text = ctx.texts.get(source_id)
@@ -244,7 +244,7 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
             continue  # a table that merely names date_origin values, like the vocabulary itself
         # a date that does not parse is reported as a type problem; nothing more to say about its row
         unparsed = set().union(*(data.bad_cells.get(f, set()) for f in date_fields))
-        ok = pa.array(~np.isin(np.arange(data.num_rows), list(unparsed))) if unparsed else constant_mask(True, data.num_rows)
+        ok = arrow_array(~np.isin(np.arange(data.num_rows), list(unparsed))) if unparsed else constant_mask(True, data.num_rows)
         origin = data.raw("date_origin")
         present = [pc.is_valid(typed.column(f)) for f in date_fields]
         any_date = present[0]
@@ -308,7 +308,7 @@ def _check_stated_years(data: TableData, date_fields: list[str], stated) -> Iter
             todo &= ~same
         for value in np.unique(year[todo]).tolist():
             rows = np.flatnonzero(todo & (year == value))
-            found[rows] = pc.fill_null(pc.match_substring_regex(pc.take(quote, rows), f"{value:04d}"), False).to_numpy(zero_copy_only=False)
+            found[rows] = pc.fill_null(pc.match_substring_regex(pc.take(quote, arrow_array(rows)), f"{value:04d}"), False).to_numpy(zero_copy_only=False)
         for row in np.flatnonzero(stated & (year >= 0) & ~found).tolist():
             yield data.problem(row, f, "date-stated", f"date_origin is stated but the year {year[row]:04d} is not in the quote; "
                                "a date from outside the text is enrichment")
@@ -446,14 +446,14 @@ def _check_enrichment_rows(ctx: Context, enrichments: TableData, backed: dict) -
     if vocab is not None:
         basis = typed.column("basis_type")
         needs_reference = pc.fill_null(_lookup(basis, vocab, "basis_type", "requires_reference"), False)
-        for row in _rows_where(pc.and_(pa.array(original), pc.and_(needs_reference, pc.is_null(typed.column("reference"))))):
+        for row in _rows_where(pc.and_(arrow_array(original), pc.and_(needs_reference, pc.is_null(typed.column("reference"))))):
             yield enrichments.problem(row, "reference", "enrichment-reference", f"basis type {basis[row]} needs a reference: where was it verified?")
     pairs = pc.binary_join_element_wise(table, column, "\x1f")
-    for pair in pc.unique(pc.filter(pairs, pa.array(original))).to_pylist():
+    for pair in pc.unique(pc.filter(pairs, arrow_array(original))).to_pylist():
         if pair is None:
             continue
         name, field = pair.split("\x1f")
-        rows = pc.indices_nonzero(pc.and_(pa.array(original), pc.equal(pairs, pair)))
+        rows = pc.indices_nonzero(pc.and_(arrow_array(original), pc.equal(pairs, pair)))
         backed[(name, field)] = pc.take(record, rows)
         target = ctx.data.get(name)
         if target is None:

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .problems import Problem
-from .read import TableData, constant_mask
+from .read import TableData, arrow_array, constant_mask
 
 MAX_CELL_CHARS = 10_000
 # A cell a spreadsheet may run as a formula: =, +, -, @, tab or CR at the start of the cell or of
@@ -29,7 +29,7 @@ def _refine(values, candidates, exact) -> pa.Array:
     if len(rows):
         hits = pc.fill_null(exact(pc.take(values, rows)), False)
         mask[pc.take(rows, pc.indices_nonzero(hits)).to_numpy()] = True
-    return pa.array(mask)
+    return arrow_array(mask)
 
 
 FORMULA_FIRST_BYTES = np.frombuffer(b"=+-@\t\r \xc2", dtype=np.uint8)  # 0xC2 starts U+00A0 in UTF-8
@@ -48,7 +48,7 @@ def _may_start_formula(column) -> np.ndarray:
         nonempty = (offsets[1:] > offsets[:-1]) & (offsets[:-1] < len(data))
         first = data[np.minimum(offsets[:-1], len(data) - 1)]
         flags.append(nonempty & np.isin(first, FORMULA_FIRST_BYTES))
-    return pa.array(np.concatenate(flags) if flags else np.zeros(0, bool))
+    return arrow_array(np.concatenate(flags) if flags else np.zeros(0, bool))
 
 
 def _byte_range(values) -> tuple[int, int]:
