@@ -94,20 +94,23 @@ def _read_tables(repo: Repository, package: Package, result: Validation, from_cs
     # the files are hashed in the pool (hashlib releases the GIL) while the Parquet twins are read
     digests = {name: [pool.submit(file_sha256, p) for p in paths] for name, paths in twins.items()}
     published = {name: read_published(repo, package.tables[name]) for name in twins}
+    # a twin's own checks start before its hashes are known; they are dropped if the hashes differ
+    early = {name: pool.submit(_table_checks, data) for name, data in published.items() if data is not None}
     checks = []
     for table in package.coded:
-        data, problems = published.get(table.name), []
+        data, problems, check = published.get(table.name), [], early.get(table.name)
         if table.name in twins:
             hashes = [d.result() for d in digests[table.name]]
             result.csv_sha256[table.name] = hashes[0]
             if hashes != [recorded[repo.relative(p)] for p in twins[table.name]]:
-                data = None  # edited since the last build: the CSV file is what counts
+                data, check = None, None  # edited since the last build: the CSV file is what counts
         if data is None:
             data, problems = read_table(repo, table)
+            check = pool.submit(_table_checks, data) if data is not None else None
         result.problems += problems
         if data is not None:
             result.data[table.name] = data
-            checks.append(pool.submit(_table_checks, data))
+            checks.append(check)
     return checks
 
 
