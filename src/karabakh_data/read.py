@@ -230,6 +230,14 @@ def arrow_array(values: np.ndarray, missing: np.ndarray | None = None) -> pa.Arr
     return pa.Array.from_buffers(kind, len(values), [validity, pa.py_buffer(values)])
 
 
+def small_ints(values: np.ndarray) -> np.ndarray:
+    """The values as 16-bit integers when they fit (years, source numbers), for which NumPy's stable
+    sort is a radix sort; unchanged otherwise."""
+    if len(values) and -(1 << 15) <= values.min() and values.max() < (1 << 15):
+        return values.astype(np.int16)
+    return values
+
+
 def constant_mask(value: bool, length: int) -> pa.Array:
     """A boolean array of one value (pa.repeat takes a tenth of a second for 2M booleans)."""
     return arrow_array(np.full(length, value, dtype=bool))

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .problems import Problem
-from .read import SourceTexts, TableData, arrow_array, constant_mask, parse_column, seed_path
+from .read import SourceTexts, TableData, arrow_array, constant_mask, parse_column, seed_path, small_ints
 from .repository import Repository
 from .schemas import ENRICHMENT_ALWAYS, ENRICHMENT_BY_ORIGIN, Package
 from .spans import SourceBytes, SpanError, locate, matching_spans
@@ -306,9 +306,11 @@ def _check_stated_years(data: TableData, date_fields: list[str], stated) -> Iter
             same = todo & (year == first_year)
             found[same] = first_found[same]
             todo &= ~same
-        for value in np.unique(year[todo]).tolist():
-            rows = np.flatnonzero(todo & (year == value))
-            found[rows] = pc.fill_null(pc.match_substring_regex(pc.take(quote, arrow_array(rows)), f"{value:04d}"), False).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(todo)
+        rows = rows[np.argsort(small_ints(year[rows]), kind="stable")]
+        for group in np.split(rows, np.flatnonzero(np.diff(year[rows])) + 1) if len(rows) else []:
+            text = f"{year[group[0]]:04d}"
+            found[group] = pc.fill_null(pc.match_substring_regex(pc.take(quote, arrow_array(group)), text), False).to_numpy(zero_copy_only=False)
         for row in np.flatnonzero(stated & (year >= 0) & ~found).tolist():
             yield data.problem(row, f, "date-stated", f"date_origin is stated but the year {year[row]:04d} is not in the quote; "
                                "a date from outside the text is enrichment")

@@ -96,17 +96,18 @@ def matching_spans(sources: SourceBytes, source_ids, quotes, char_starts, char_e
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from .read import small_ints
+
     n = len(quotes)
     source = _positions(source_ids, pa.array(sources.ids, pa.string()))
     start = pc.fill_null(char_starts, -1).to_numpy().astype(np.int64)
     end = pc.fill_null(char_ends, -1).to_numpy().astype(np.int64)
-    quotes = quotes.combine_chunks() if isinstance(quotes, pa.ChunkedArray) else quotes
     usable = (source >= 0) & pc.is_valid(quotes).to_numpy(zero_copy_only=False) & (start >= 0) & (end >= start)
-    usable &= end <= sources.chars[np.where(source >= 0, source, 0)]
+    usable &= end <= sources.chars.take(source, mode="clip")  # -1 (no source) is not usable anyway
     rows = np.flatnonzero(usable)
     byte_start, byte_end = start.copy(), end.copy()
     prefix = np.zeros(n, dtype="<i4")  # a view keeps the first 4 bytes of its string
-    by_source = rows[np.argsort(source[rows], kind="stable")]
+    by_source = rows[np.argsort(small_ints(source[rows]), kind="stable")]
     bounds = np.searchsorted(source[by_source], np.arange(len(sources.ids) + 1))
     for k in range(len(sources.ids)):
         group = by_source[bounds[k]:bounds[k + 1]]
