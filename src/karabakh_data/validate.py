@@ -93,9 +93,13 @@ def _read_tables(repo: Repository, package: Package, result: Validation, from_cs
              and paths[0].stat().st_size <= read.MAX_FILE_BYTES}  # the cap applies whatever the descriptor says
     # the files are hashed in the pool (hashlib releases the GIL) while the Parquet twins are read
     digests = {name: [pool.submit(file_sha256, p) for p in paths] for name, paths in twins.items()}
-    published = {name: read_published(repo, package.tables[name]) for name in twins}
-    # a twin's own checks start before its hashes are known; they are dropped if the hashes differ
-    early = {name: pool.submit(_table_checks, data) for name, data in published.items() if data is not None}
+    # a twin's own checks start as soon as it is read, before its hashes are known; they are dropped
+    # if the hashes differ
+    published, early = {}, {}
+    for name in twins:
+        published[name] = read_published(repo, package.tables[name])
+        if published[name] is not None:
+            early[name] = pool.submit(_table_checks, published[name])
     checks = []
     for table in package.coded:
         data, problems, check = published.get(table.name), [], early.get(table.name)
