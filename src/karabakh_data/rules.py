@@ -7,7 +7,6 @@ the meaning lives in the vocabulary table (e.g. vocab_factuality.requires_claima
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -169,7 +168,7 @@ def check_sources(ctx: Context) -> Iterator[Problem]:
             yield data.problem(row, "path", "source-encoding", "the source document is not valid UTF-8")
             continue
         raw = ctx.texts.raw[source_id]
-        digest = hashlib.sha256(raw).hexdigest()
+        digest = ctx.texts.sha256(source_id)
         if digest != sha256:
             yield data.problem(row, "text_sha256", "source-hash", f"the file's SHA-256 is {digest}: "
                                "seeds are never edited; a new text is a new source")

@@ -21,7 +21,7 @@ from .fmt import canonical_form
 from .problems import Problem
 from .publish import check_descriptor
 from . import read
-from .read import TableData, read_published, read_table, source_texts
+from .read import TableData, read_published, read_seeds, read_table, source_texts
 from .releases import check_release
 from .repository import Repository
 from .rules import RULE_CHECKS, Context
@@ -83,9 +83,10 @@ def _table_checks(data: TableData) -> list[Problem]:
     return check_constraints(data) + check_content(data)
 
 
-def _read_tables(repo: Repository, package: Package, result: Validation, from_csv: bool, pool: ThreadPoolExecutor) -> list[Future]:
+def _read_tables(repo: Repository, package: Package, result: Validation, from_csv: bool,
+                 pool: ThreadPoolExecutor) -> tuple[list[Future], Future]:
     """Read every table (from its Parquet twin where datapackage.json vouches for both files) and
-    start its own checks in the pool; returns their futures."""
+    start its own checks in the pool; returns their futures, and that of reading the seed files."""
     recorded = {} if from_csv else recorded_hashes(repo)
     twins = {t.name: (repo.csv_path(t.name), repo.parquet_path(t.name)) for t in package.coded}
     twins = {name: paths for name, paths in twins.items()
@@ -93,6 +94,7 @@ def _read_tables(repo: Repository, package: Package, result: Validation, from_cs
              and paths[0].stat().st_size <= read.MAX_FILE_BYTES}  # the cap applies whatever the descriptor says
     # the files are hashed in the pool (hashlib releases the GIL) while the Parquet twins are read
     digests = {name: [pool.submit(file_sha256, p) for p in paths] for name, paths in twins.items()}
+    seeds = pool.submit(read_seeds, repo)
     # a twin's own checks start as soon as it is read, before its hashes are known; they are dropped
     # if the hashes differ
     published, early = {}, {}
@@ -115,7 +117,7 @@ def _read_tables(repo: Repository, package: Package, result: Validation, from_cs
         if data is not None:
             result.data[table.name] = data
             checks.append(check)
-    return checks
+    return checks, seeds
 
 
 def validate(repo: Repository, from_csv: bool = False) -> Validation:
@@ -127,8 +129,8 @@ def validate(repo: Repository, from_csv: bool = False) -> Validation:
     # two workers, as many as the machines CI runs on have cores: Arrow kernels, NumPy and hashlib
     # release the GIL, so the independent checks run side by side
     with ThreadPoolExecutor(max_workers=2) as pool:
-        checks = _read_tables(repo, package, result, from_csv, pool)
-        texts = source_texts(repo, result.data.get("sources"))
+        checks, seeds = _read_tables(repo, package, result, from_csv, pool)
+        texts = source_texts(repo, result.data.get("sources"), seeds.result())
         ctx = Context(repo, package, result.data, texts)
         rules = [pool.submit(lambda rule: list(rule(ctx)), rule) for rule in RULE_CHECKS]
         for future in checks + rules:
