@@ -32,7 +32,8 @@ def _refine(values, candidates, exact) -> pa.Array:
     return arrow_array(mask)
 
 
-FORMULA_FIRST_BYTES = np.frombuffer(b"=+-@\t\r \xc2", dtype=np.uint8)  # 0xC2 starts U+00A0 in UTF-8
+FORMULA_FIRST_BYTE = np.zeros(256, dtype=bool)  # a lookup table: is this byte a possible first byte of a trigger
+FORMULA_FIRST_BYTE[np.frombuffer(b"=+-@\t\r \xc2", dtype=np.uint8)] = True  # 0xC2 starts U+00A0 in UTF-8
 
 
 def _may_start_formula(column) -> np.ndarray:
@@ -47,7 +48,7 @@ def _may_start_formula(column) -> np.ndarray:
             continue
         nonempty = (offsets[1:] > offsets[:-1]) & (offsets[:-1] < len(data))
         first = data[np.minimum(offsets[:-1], len(data) - 1)]
-        flags.append(nonempty & np.isin(first, FORMULA_FIRST_BYTES))
+        flags.append(nonempty & FORMULA_FIRST_BYTE[first])
     return arrow_array(np.concatenate(flags) if flags else np.zeros(0, bool))
 
 
