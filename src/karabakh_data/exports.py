@@ -75,12 +75,14 @@ def _insert_order(tables: list[Table]) -> list[Table]:
 def _rows(table: Table, arrow: pa.Table) -> list[tuple]:
     columns = []
     for f in table.fields:
-        values = arrow.column(f.name).to_pylist()
-        if f.type == "date":
-            values = [None if v is None else v.isoformat() for v in values]
+        column = arrow.column(f.name)
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        if f.type == "date":  # SQLite stores dates as ISO text, booleans as 0/1: converted in Arrow, not per value
+            column = column.cast(pa.string())
         elif f.type == "boolean":
-            values = [None if v is None else int(v) for v in values]
-        columns.append(values)
+            column = column.cast(pa.int64())
+        columns.append(column.to_pylist())
     # self-references (a parent actor) must be inserted before their children
     rows = list(zip(*columns)) if columns else []
     self_fks = [fk for fk in table.foreign_keys if fk.resource == table.name]
