@@ -15,11 +15,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .problems import Problem
 from .codebook import codebook_text, read_coding_rules
 from .exports import locations_geojson, write_sqlite
-from .publish import (PARQUET_README, VIEWS_README, csv_path, csv_text, descriptor, descriptor_text, published_tables,
-                      readme_text, write_parquet)
+from .problems import Problem
+from .publish import (
+    PARQUET_README,
+    VIEWS_README,
+    csv_path,
+    csv_text,
+    descriptor,
+    descriptor_text,
+    published_tables,
+    readme_text,
+    write_parquet,
+)
 from .repository import Repository
 from .validate import Validation, validate
 

@@ -23,7 +23,6 @@ from .repository import Repository, write_text_atomically
 from .schemas import SchemaError, load_package
 from .spans import SpanError, locate
 
-
 NEEDS_QUOTES = r'[",\r\n]'  # what csv.QUOTE_MINIMAL quotes
 DIGITS = re.compile(r"[0-9]{1,18}")
 

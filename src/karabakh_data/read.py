@@ -11,8 +11,8 @@ import csv
 import hashlib
 import io
 import os
-import stat
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -64,8 +64,8 @@ class PublishedColumns:
             kind = self._table.field(name).type
             if self._typed is not None:
                 column = self._typed.column(name)
-                if kind != "string":
-                    from .fmt import canonical_column  # the spelling fmt writes is the spelling a CSV cell has
+                if kind != "string":  # spelled as fmt spells it, which is how a CSV cell has it
+                    from .fmt import canonical_column
 
                     column = pa.chunked_array([canonical_column(column, kind)], pa.string())
             else:

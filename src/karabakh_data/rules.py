@@ -15,7 +15,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .problems import Problem
-from .read import SourceTexts, TableData, arrow_array, constant_mask, parse_column, seed_path, small_ints
+from .read import (
+    SourceTexts,
+    TableData,
+    arrow_array,
+    constant_mask,
+    parse_column,
+    seed_path,
+    small_ints,
+)
 from .repository import Repository
 from .schemas import ENRICHMENT_ALWAYS, ENRICHMENT_BY_ORIGIN, Package
 from .spans import SourceBytes, SpanError, locate, matching_spans

@@ -16,11 +16,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import read
 from .constraints import check_constraints
 from .fmt import canonical_form
 from .problems import Problem
 from .publish import check_descriptor
-from . import read
 from .read import TableData, read_published, read_seeds, read_table, source_texts
 from .releases import check_release
 from .repository import Repository
