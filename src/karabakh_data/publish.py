@@ -7,7 +7,6 @@ pyarrow version: its version string is in every file footer).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pyarrow.parquet as pq
 
 from .problems import Problem
 from .read import TableData
-from .repository import Repository
+from .repository import Repository, file_sha256
 from .schemas import VIEW_GROUP, Package, Table, arrow_schema
 
 DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -65,8 +64,7 @@ def csv_text(table: Table, arrow: pa.Table) -> str:
 
 
 def file_digest(path: Path) -> tuple[int, str]:
-    raw = path.read_bytes()
-    return len(raw), "sha256:" + hashlib.sha256(raw).hexdigest()
+    return path.stat().st_size, "sha256:" + file_sha256(path)
 
 
 def csv_path(repo: Repository, table: Table) -> Path:

@@ -8,7 +8,6 @@ problem is already reported), so later checks run on whatever is readable.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 import re
@@ -352,9 +351,8 @@ class SourceTexts(Mapping):
     kept: an ASCII file (the usual case) is never decoded unless a text is asked for, and its length
     in characters is its length in bytes."""
 
-    def __init__(self, raw: dict[str, bytes], sha256: dict[str, str] | None = None):
+    def __init__(self, raw: dict[str, bytes]):
         self.raw = raw
-        self._sha256 = dict(sha256 or {})
         self._texts: dict[str, str] = {}
         self._ascii = {}
         for source_id, data in raw.items():
@@ -377,11 +375,6 @@ class SourceTexts(Mapping):
     def __len__(self) -> int:
         return len(self.raw)
 
-    def sha256(self, source_id: str) -> str:
-        if source_id not in self._sha256:
-            self._sha256[source_id] = hashlib.sha256(self.raw[source_id]).hexdigest()
-        return self._sha256[source_id]
-
     def chars(self, source_id: str) -> int:
         return len(self.raw[source_id]) if self._ascii[source_id] else len(self._texts[source_id])
 
@@ -389,22 +382,18 @@ class SourceTexts(Mapping):
         return self._ascii[source_id]
 
 
-def read_seeds(repo: Repository) -> dict[str, tuple[bytes, str]]:
-    """source id -> (bytes, SHA-256) of every seed file named like a source (regular files only);
-    independent of the tables, so validate reads them while it reads the tables."""
-    seeds = {}
-    for path in sorted((repo.root / "seeds").glob("*.txt")):
-        if seed_path(repo, path.stem) == path:
-            data = path.read_bytes()
-            seeds[path.stem] = (data, hashlib.sha256(data).hexdigest())
-    return seeds
+def read_seeds(repo: Repository) -> dict[str, bytes]:
+    """source id -> bytes of every seed file named like a source (regular files only); independent
+    of the tables, so validate reads them while it reads the tables."""
+    return {path.stem: path.read_bytes() for path in sorted((repo.root / "seeds").glob("*.txt"))
+            if seed_path(repo, path.stem) == path}
 
 
-def source_texts(repo: Repository, sources: TableData | None, seeds: dict[str, tuple[bytes, str]] | None = None) -> SourceTexts:
+def source_texts(repo: Repository, sources: TableData | None, seeds: dict[str, bytes] | None = None) -> SourceTexts:
     """The texts of every source whose seed file can be read (check_sources reports the rest)."""
     seeds = read_seeds(repo) if seeds is None else seeds
     listed = sources.strings.column("source_id").to_pylist() if sources is not None else []
-    return SourceTexts({i: seeds[i][0] for i in listed if i in seeds}, {i: seeds[i][1] for i in listed if i in seeds})
+    return SourceTexts({i: seeds[i] for i in listed if i in seeds})
 
 
 def read_published(repo: Repository, table: Table) -> TableData | None:

@@ -22,7 +22,7 @@ import pyarrow.csv as pa_csv
 
 from .problems import Problem
 from .read import TableData
-from .repository import Repository
+from .repository import Repository, file_sha256
 from .schemas import Package
 
 RELEASE_FILE = "data/release.json"
@@ -82,7 +82,7 @@ def snapshot(repo: Repository, package: Package, data: dict[str, TableData], csv
     known = csv_sha256 or {}
     return {
         "version": package.meta["version"],
-        "tables": {name: {"sha256": known.get(name) or hashlib.sha256(repo.csv_path(name).read_bytes()).hexdigest(),
+        "tables": {name: {"sha256": known.get(name) or file_sha256(repo.csv_path(name)),
                           "fields": table.field_names, "rows": data[name].num_rows,
                           "schema_sha256": _schema_digest(table.descriptor), "constraints_sha256": _schema_digest(_constraints(table.descriptor))}
                    for name, table in ((t.name, t) for t in package.coded)},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -68,6 +69,12 @@ class Repository:
             return Path(path).resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in blocks (hashlib releases the GIL: other threads keep working)."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def write_text_atomically(path: Path, text: str) -> None:

@@ -7,6 +7,7 @@ the meaning lives in the vocabulary table (e.g. vocab_factuality.requires_claima
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -48,10 +49,6 @@ class Context:
             return iter(())
         cols = [data.typed.column(c).to_pylist() for c in columns]
         return ((i, *values) for i, values in enumerate(zip(*cols)))
-
-    def vocabulary(self, table: str, key: str, *columns: str) -> dict:
-        """key value -> tuple of column values, for a vocabulary table."""
-        return {k: tuple(v) for _, k, *v in self.rows(table, key, *columns)}
 
 
 def joined(data: TableData, fields: tuple[str, ...]) -> pa.Array | pa.ChunkedArray:
@@ -142,7 +139,7 @@ def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
                 continue  # the parent's own problems are reported; nothing to look up against
             reference = _keys(parent, fk.reference_fields)[0].drop_null()
             if len(fk.fields) == 1:  # looked up once per distinct value when the column is dictionary-encoded
-                keys = None  # spelled out only for the rows reported
+                keys = data.strings.column(fk.fields[0])  # read from Parquet: spelled only for the rows reported
                 missing = data.rows_where(fk.fields[0], lambda v: pc.and_(pc.is_valid(v), pc.invert(is_member(v, reference))))
                 partial = pa.array([], pa.bool_())
             else:
@@ -151,7 +148,7 @@ def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
             label = ",".join(fk.fields)
             target = f"{fk.resource}.{','.join(fk.reference_fields)}"
             for row in missing:
-                value = (keys if keys is not None else data.strings.column(fk.fields[0]))[row].as_py().replace("\x1f", " / ")
+                value = keys[row].as_py().replace("\x1f", " / ")
                 yield data.problem(row, label, "foreign-key", f"{value!r} is not a value of {target}", value)
             for row in pc.indices_nonzero(partial).to_pylist():
                 yield data.problem(row, label, "foreign-key-partial", f"set all of ({label}) or none of them", None)
@@ -176,7 +173,7 @@ def check_sources(ctx: Context) -> Iterator[Problem]:
             yield data.problem(row, "path", "source-encoding", "the source document is not valid UTF-8")
             continue
         raw = ctx.texts.raw[source_id]
-        digest = ctx.texts.sha256(source_id)
+        digest = hashlib.sha256(raw).hexdigest()
         if digest != sha256:
             yield data.problem(row, "text_sha256", "source-hash", f"the file's SHA-256 is {digest}: "
                                "seeds are never edited; a new text is a new source")

@@ -100,7 +100,9 @@ def invisible(values) -> pa.Array:
     return _refine(values, pc.invert(pc.string_is_ascii(values)), lambda v: pc.match_substring_regex(v, INVISIBLE))
 
 
+CELL_SIZE = (too_long, "cell-size", f"the cell is longer than {MAX_CELL_CHARS} characters")
 TEXT_CHECKS = (
+    CELL_SIZE,
     (formula, "formula", "the cell (or a line in it) starts with =, +, -, @, tab or CR, which a spreadsheet may run as a formula; reword it"),
     (not_nfc, "unicode-nfc", "the text is not in Unicode NFC form; normalise it (e.g. composed accents)"),
     (invisible, "invisible-char", "the text contains a bidirectional control or zero-width character that a reviewer cannot see"),
@@ -109,20 +111,13 @@ TEXT_CHECKS = (
 
 def check_content(data: TableData) -> list[Problem]:
     problems = []
-
-    def flag(rows, field, rule, message):
-        problems.extend(data.problem(row, field, rule, message) for row in rows)
-
     for f in data.table.fields:
-        if data.from_parquet:
-            if f.type == "string":  # a typed value read from Parquet is no text, spelled in a few dozen characters
-                flag(data.rows_where(f.name, too_long), f.name, "cell-size", f"the cell is longer than {MAX_CELL_CHARS} characters")
-                for check, rule, message in TEXT_CHECKS:
-                    flag(data.rows_where(f.name, check), f.name, rule, message)
+        if f.type == "string":  # per distinct value when the column came dictionary-encoded from Parquet
+            found = [(data.rows_where(f.name, check), rule, message) for check, rule, message in TEXT_CHECKS]
+        elif not data.from_parquet:  # a CSV cell may be any text; a typed Parquet value is a few dozen characters
+            check, rule, message = CELL_SIZE
+            found = [(_rows(check(data.strings.column(f.name))), rule, message)]
+        else:
             continue
-        column = data.strings.column(f.name)
-        flag(_rows(too_long(column)), f.name, "cell-size", f"the cell is longer than {MAX_CELL_CHARS} characters")
-        if f.type == "string":
-            for check, rule, message in TEXT_CHECKS:
-                flag(_rows(check(column)), f.name, rule, message)
+        problems += [data.problem(row, f.name, rule, message) for rows, rule, message in found for row in rows]
     return problems

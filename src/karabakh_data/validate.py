@@ -10,11 +10,9 @@ CSV files (CI runs it); `validate --from-csv` reads every CSV file whatever the 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from . import read
 from .constraints import check_constraints
@@ -23,7 +21,7 @@ from .problems import Problem
 from .publish import check_descriptor
 from .read import TableData, read_published, read_seeds, read_table, source_texts
 from .releases import check_release
-from .repository import Repository
+from .repository import Repository, file_sha256
 from .rules import RULE_CHECKS, Context
 from .safety import check_content
 from .schemas import Package, SchemaError, load_package
@@ -56,11 +54,6 @@ def check_canonical(data: dict[str, TableData]) -> list[Problem]:
                                     "the file is not in canonical form (column and row order, spelling of numbers, dates and "
                                     "booleans, quoting): run `karabakh-data fmt`"))
     return problems
-
-
-def file_sha256(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def recorded_hashes(repo: Repository) -> dict[str, str]:
