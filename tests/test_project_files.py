@@ -15,6 +15,7 @@ CHECKS = [
     "python -m pytest",
     "frictionless validate datapackage.json",
     "karabakh-data build --check",
+    "karabakh-data export --check",
 ]
 TEST_COMMAND = "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
 

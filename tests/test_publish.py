@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 
 import frictionless
 import pyarrow as pa
@@ -15,7 +16,7 @@ import pytest
 
 from conftest import published_digest, set_cell, set_version
 from karabakh_data import publish
-from karabakh_data.build import build
+from karabakh_data.build import build, export
 from karabakh_data.schemas import load_package
 
 
@@ -24,6 +25,34 @@ def test_committed_outputs_equal_a_fresh_build(real_repo, scratch):
     committed = published_digest(real_repo)
     assert build(scratch).ok
     assert published_digest(scratch) == committed
+
+
+def test_committed_exports_equal_a_fresh_export(real_repo, scratch):
+    """Freshness of the SQLite database and the GeoJSON, which export writes from the Parquet files."""
+    committed = published_digest(real_repo)
+    (scratch.root / "data" / "karabakh.sqlite").unlink()
+    (scratch.root / "data" / "locations.geojson").write_text("{}")
+    assert export(scratch, check=True).stale == ["data/karabakh.sqlite", "data/locations.geojson"]
+    assert export(scratch).ok
+    assert published_digest(scratch) == committed
+    assert export(scratch, check=True).ok
+
+
+def test_export_refuses_a_package_edited_since_its_build(scratch):
+    """A valid edit that was not built yet: the Parquet files are not the CSV file's, so export
+    writes nothing and says to build first; after the build it exports the corrected value."""
+    set_cell(scratch, "events", "evt-0003", "summary", "A corrected summary.")
+    set_version(scratch, "0.1.1")
+    before = published_digest(scratch)
+    result = export(scratch)
+    assert not result.ok
+    assert [(p.rule, p.file) for p in result.problems] == [("not-built", "data/csv/events.csv")]
+    assert published_digest(scratch) == before
+    assert build(scratch).ok and export(scratch).ok
+    database = sqlite3.connect(scratch.root / "data" / "karabakh.sqlite")
+    summary = database.execute("SELECT summary FROM events WHERE event_id = 'evt-0003'").fetchone()[0]
+    database.close()
+    assert summary == "A corrected summary."
 
 
 def test_two_builds_give_the_same_bytes(scratch):

@@ -1,9 +1,15 @@
-"""`karabakh-data build`: validate everything, then publish -- all or nothing.
+"""`karabakh-data build` and `export`: validate, then publish -- all or nothing.
+
+`build` publishes the package from the coded CSV files: the Parquet twins, the views,
+datapackage.json, the codebook and the README's table of tables. `export` writes the other forms of
+the published tables (the SQLite database and the GeoJSON of the locations) from the Parquet files
+a current build published; they are kept out of build because inserting millions of rows into a
+constrained database costs many times what the whole build does.
 
 Outputs are written to a staging folder inside the repository (same filesystem) and moved into
-place only after every table validated and every file was written: on any error, nothing under
-data/, datapackage.json or README.md changes. `build --check` stages the same files and compares
-them with the committed ones instead (the freshness check).
+place only after every table validated and every file was written: on any error, no published file
+changes. `--check` stages the same files and compares them with the committed ones instead (the
+freshness check).
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ from .publish import (
     readme_text,
     write_parquet,
 )
-from .repository import Repository
-from .validate import Validation, validate
+from .repository import Repository, file_sha256
+from .validate import Validation, recorded_hashes, validate
 
 
 @dataclass
@@ -53,9 +59,10 @@ def _staging(repo: Repository):
         shutil.rmtree(staging, ignore_errors=True)
 
 
-# staged name -> published path (relative to the repository); the output folders (_output_dirs) are swapped whole
-OUTPUT_FILES = {"karabakh.sqlite": "data/karabakh.sqlite", "locations.geojson": "data/locations.geojson",
-                "codebook.md": "docs/codebook.md", "README.md": "README.md", "datapackage.json": "datapackage.json"}
+# staged name -> published path (relative to the repository); build's output folders (_output_dirs)
+# are swapped whole. The descriptor, which carries the hashes, is moved into place last.
+OUTPUT_FILES = {"codebook.md": "docs/codebook.md", "README.md": "README.md", "datapackage.json": "datapackage.json"}
+EXPORT_FILES = {"karabakh.sqlite": "data/karabakh.sqlite", "locations.geojson": "data/locations.geojson"}
 
 
 def _output_dirs(repo: Repository) -> dict[str, Path]:
@@ -77,8 +84,6 @@ def _stage(repo: Repository, validation: Validation, staging: Path) -> None:
         path = staging / "views" / f"{view.name}.csv"
         path.write_text(csv_text(view, tables[view.name]), encoding="utf-8")
         staged[repo.relative(csv_path(repo, view))] = path
-    write_sqlite(package, tables, staging / "karabakh.sqlite")
-    (staging / "locations.geojson").write_text(locations_geojson(tables["locations"]), encoding="utf-8")
     (staging / "codebook.md").write_text(codebook_text(package, tables, read_coding_rules(repo.root)), encoding="utf-8")
     desc = descriptor(repo, package, tables, staged)
     (staging / "datapackage.json").write_text(descriptor_text(desc), encoding="utf-8")
@@ -87,13 +92,13 @@ def _stage(repo: Repository, validation: Validation, staging: Path) -> None:
         (staging / "README.md").write_text(readme_text(readme.read_text(encoding="utf-8"), desc), encoding="utf-8")
 
 
-def _outputs(repo: Repository, staging: Path) -> dict[str, tuple[Path, Path]]:
+def _outputs(repo: Repository, staging: Path, dirs: dict[str, Path], files: dict[str, str]) -> dict[str, tuple[Path, Path]]:
     """Repository-relative name -> (staged file, published file), for every output file."""
     pairs = {}
-    for folder, target in _output_dirs(repo).items():
+    for folder, target in dirs.items():
         for p in sorted((staging / folder).iterdir()):
             pairs[repo.relative(target / p.name)] = (p, target / p.name)
-    for name, target in OUTPUT_FILES.items():
+    for name, target in files.items():
         if (staging / name).exists():
             pairs[target] = (staging / name, repo.root / target)
     return pairs
@@ -127,6 +132,22 @@ def _publish(moves: list[tuple[Path, Path]], backup: Path) -> None:
         raise
 
 
+def _deliver(repo: Repository, staging: Path, dirs: dict[str, Path], files: dict[str, str], check: bool) -> list[str]:
+    """With check, the outputs that differ from the staged ones (stale); otherwise move the staged
+    outputs into place, all or nothing, and return []."""
+    outputs = _outputs(repo, staging, dirs, files)
+    if check:
+        stale = [name for name, (new, old) in outputs.items() if not old.is_file() or old.read_bytes() != new.read_bytes()]
+        for folder in dirs.values():
+            extra = set(folder.iterdir()) if folder.is_dir() else set()
+            stale += sorted(repo.relative(p) for p in extra - {old for _, old in outputs.values()})
+        return stale
+    moves = [(staging / folder, target) for folder, target in dirs.items()]
+    moves += [(staging / name, repo.root / target) for name, target in files.items() if (staging / name).exists()]
+    _publish(moves, staging / "backup")
+    return []
+
+
 def build(repo: Repository, check: bool = False) -> BuildResult:
     validation = validate(repo, from_csv=True)  # outputs derive from the CSV files themselves
     if not validation.ok:
@@ -134,15 +155,37 @@ def build(repo: Repository, check: bool = False) -> BuildResult:
     rows = {name: data.num_rows for name, data in validation.data.items()}
     with _staging(repo) as staging:
         _stage(repo, validation, staging)
-        outputs = _outputs(repo, staging)
-        if check:
-            stale = [name for name, (new, old) in outputs.items() if not old.is_file() or old.read_bytes() != new.read_bytes()]
-            for folder in _output_dirs(repo).values():
-                extra = set(folder.iterdir()) if folder.is_dir() else set()
-                stale += sorted(repo.relative(p) for p in extra - {old for _, old in outputs.values()})
-            return BuildResult(rows=rows, stale=stale)
-        # everything is written: move into place, the descriptor (which carries the hashes) last
-        moves = [(staging / folder, target) for folder, target in _output_dirs(repo).items()]
-        moves += [(staging / name, repo.root / target) for name, target in OUTPUT_FILES.items() if (staging / name).exists()]
-        _publish(moves, staging / "backup")
-    return BuildResult(rows=rows)
+        stale = _deliver(repo, staging, _output_dirs(repo), OUTPUT_FILES, check)
+    return BuildResult(rows=rows, stale=stale)
+
+
+def _unpublished(repo: Repository, validation: Validation) -> list[Problem]:
+    """Every published file whose hash no longer matches datapackage.json: exports derive from the
+    Parquet files, so they must be the ones a build made from the current CSV files."""
+    recorded = recorded_hashes(repo)
+    problems = []
+    for table in validation.package.tables.values():
+        for path in (csv_path(repo, table), repo.parquet_path(table.name)):
+            name = repo.relative(path)
+            digest = validation.csv_sha256.get(table.name) if path == repo.csv_path(table.name) else None
+            if name not in recorded or not path.is_file() or (digest or file_sha256(path)) != recorded[name]:
+                problems.append(Problem(name, None, None, None, "not-built", None,
+                                        "the file is not the one datapackage.json records: run `karabakh-data build` first"))
+    return problems
+
+
+def export(repo: Repository, check: bool = False) -> BuildResult:
+    """Write (or with check, compare) the SQLite database and the GeoJSON from the published tables."""
+    validation = validate(repo)
+    problems = validation.problems or _unpublished(repo, validation)
+    if problems:
+        return BuildResult(problems=problems)
+    package = validation.package
+    import pyarrow.parquet as pq
+
+    tables = {name: pq.read_table(repo.parquet_path(name)) for name in package.tables}
+    with _staging(repo) as staging:
+        write_sqlite(package, tables, staging / "karabakh.sqlite")
+        (staging / "locations.geojson").write_text(locations_geojson(tables["locations"]), encoding="utf-8")
+        stale = _deliver(repo, staging, {}, EXPORT_FILES, check)
+    return BuildResult(rows={name: t.num_rows for name, t in tables.items()}, stale=stale)

@@ -41,21 +41,26 @@ def _validate(repo: Repository, args) -> int:
     return 0 if result.ok else 1
 
 
-def _build(repo: Repository, args) -> int:
-    from .build import build
+def _publishing(command: str, done: str):
+    """The runner of `build` or `export`: they share their reports, --check and exit codes."""
 
-    result = build(repo, check=args.check)
-    if result.problems:
-        print(format_problems(result.problems, args.format))
-        print("build aborted: nothing was written", file=sys.stderr)
-        return 1
-    if args.check:
-        for name in result.stale:
-            print(f"stale: {name} differs from a fresh build")
-        print("generated files are stale: run `karabakh-data build` and commit" if result.stale else "generated files are fresh")
-        return 1 if result.stale else 0
-    print(f"built {len(result.rows)} tables, {sum(result.rows.values())} rows: data/parquet/, datapackage.json")
-    return 0
+    def run(repo: Repository, args) -> int:
+        from . import build
+
+        result = getattr(build, command)(repo, check=args.check)
+        if result.problems:
+            print(format_problems(result.problems, args.format))
+            print(f"{command} aborted: nothing was written", file=sys.stderr)
+            return 1
+        if args.check:
+            for name in result.stale:
+                print(f"stale: {name} differs from a fresh {command}")
+            print(f"generated files are stale: run `karabakh-data {command}` and commit" if result.stale else "generated files are fresh")
+            return 1 if result.stale else 0
+        print(f"{command}: {len(result.rows)} tables, {sum(result.rows.values())} rows: {done}")
+        return 0
+
+    return run
 
 
 def _release(repo: Repository, args) -> int:
@@ -130,10 +135,15 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--from-csv", action="store_true",
                    help="parse every CSV file, even those whose Parquet twin datapackage.json vouches for")
     v.set_defaults(run=_validate)
-    b = sub.add_parser("build", help="validate, then write data/parquet/ and datapackage.json (all or nothing)")
-    b.add_argument("--format", choices=REPORT_FORMATS, default="text", help="report format for problems")
-    b.add_argument("--check", action="store_true", help="write nothing; exit 1 if a committed generated file differs from a fresh build")
-    b.set_defaults(run=_build)
+    for command, done, what in (
+            ("build", "data/parquet/, data/views/, datapackage.json, docs/codebook.md",
+             "validate the CSV files, then write data/parquet/, data/views/, datapackage.json and the codebook (all or nothing)"),
+            ("export", "data/karabakh.sqlite, data/locations.geojson",
+             "write the SQLite database and the GeoJSON from the Parquet files of a current build (all or nothing)")):
+        b = sub.add_parser(command, help=what)
+        b.add_argument("--format", choices=REPORT_FORMATS, default="text", help="report format for problems")
+        b.add_argument("--check", action="store_true", help=f"write nothing; exit 1 if a committed file differs from a fresh {command}")
+        b.set_defaults(run=_publishing(command, done))
     r = sub.add_parser("release", help="record the current version's identifiers and table hashes (maintainers, at release time)")
     r.set_defaults(run=_release)
     g = sub.add_parser("figures", help="draw docs/figures/timeline.png and network.png from the published tables")

@@ -31,6 +31,7 @@ RULES = {
     "header-order": "columns are in schema order",
     "not-canonical": "the file is exactly what `karabakh-data fmt` writes",
     "descriptor": "datapackage.json is valid JSON",
+    "not-built": "export reads only published files that datapackage.json records (a build made them from the current CSV files)",
     "descriptor-path": "every path in datapackage.json is a relative path to a regular file inside the repository: no URL, no '..', no symlink",
     "schema": "a Table Schema uses only understood keywords and is consistent with the others",
     # schema constraints (generated pandera checks)
