@@ -1,17 +1,18 @@
 """ACLED- and UCDP-GED-shaped views, derived from the validated tables.
 
 Each view column's schema (schemas/views/*.json) says in `x-derivation` how it is derived, or why it
-cannot be; the code below implements exactly those derivations and leaves the others empty.
+cannot be; the code below implements exactly those derivations and leaves the others empty. It works
+on whole columns (Arrow and NumPy) with no loop over events, so that build keeps up at ACLED size;
+tests/views_reference.py derives the same views row by row, and the tests require equal tables.
 """
 
 from __future__ import annotations
 
-import datetime
-from types import SimpleNamespace
-
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from .read import TableData
+from .read import TableData, arrow_array
 from .schemas import Package, Table, arrow_schema
 
 SIDE_1_ROLES = ("perpetrator", "initiator")
@@ -19,159 +20,228 @@ SIDE_2_ROLES = ("target", "victim", "accused", "informed_party")
 PARTICIPANT = "participant"
 VIOLENT_PLOVER_TYPE = "ASSAULT"
 CIVILIANS = "Civilians"
+ACLED_DAY_PRECISIONS = ("day", "days", "week")  # ACLED's event_date is the start date for these
+MID_MONTH_DAY = 15  # month precision: ACLED's mid-month convention
 
 
-def _records(data: dict[str, TableData], name: str, key: str) -> dict[str, dict]:
-    """key -> row as a dict: plain lookups, since per-row DataFrame indexing costs microseconds each."""
-    return {row[key]: row for row in data[name].typed.to_pylist()}
+def _column(data: TableData, name: str) -> pa.Array:
+    column = data.typed.column(name)
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _positions(keys: pa.Array, table_keys: pa.Array) -> np.ndarray:
+    """Row of each key in table_keys (-1 where it is null or absent)."""
+    return pc.fill_null(pc.index_in(keys, value_set=table_keys), -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _take(column: pa.Array, rows: np.ndarray) -> pa.Array:
+    """column[rows], null where rows is -1."""
+    missing = rows < 0
+    return pc.take(column, arrow_array(np.where(missing, 0, rows), missing if missing.any() else None))
+
+
+def _where(mask: pa.Array, values: pa.Array) -> pa.Array:
+    """values where mask holds, null elsewhere."""
+    return pc.if_else(pc.fill_null(mask, False), values, pa.scalar(None, values.type))
+
+
+def _nearest(parents: np.ndarray, matches: np.ndarray) -> np.ndarray:
+    """For each row, the row itself or its nearest ancestor (following `parents`, -1 = none) for which
+    `matches` holds; -1 when there is none (also on a cycle, which is walked at most once)."""
+    found = np.where(matches, np.arange(len(parents)), -1)
+    current = parents.copy()
+    for _ in range(len(parents)):  # one step up per pass: a chain is never longer than the table
+        open_rows = (found < 0) & (current >= 0)
+        if not open_rows.any():
+            break
+        rows = np.flatnonzero(open_rows)
+        hit = matches[current[rows]]
+        found[rows[hit]] = current[rows[hit]]
+        current[rows] = parents[current[rows]]
+    return found
 
 
 class _Context:
-    """Lookups shared by both views."""
+    """Per-event lookups shared by both views, each a whole column over the events table."""
 
     def __init__(self, data: dict[str, TableData]):
-        # plain rows (None for missing) in a namespace, so the derivations below read like the schema
-        self.events = [SimpleNamespace(**row) for row in data["events"].typed.to_pylist()]
-        actors = data["actors"].typed
-        self.actor_name = dict(zip(actors.column("actor_id").to_pylist(), actors.column("name").to_pylist()))
-        inter = {r["actor_type"]: r["acled_inter"] for r in data["vocab_actor_type"].typed.to_pylist()}
-        self.actor_inter = {a: inter.get(t) for a, t in zip(actors.column("actor_id").to_pylist(), actors.column("actor_type").to_pylist())}
-        self.locations = _records(data, "locations", "location_id")
-        self.geo = _records(data, "vocab_geo_precision", "geo_precision")
-        self.dates = _records(data, "vocab_date_precision", "date_precision")
-        self.sources = _records(data, "sources", "source_id")
-        self.allows_acled = {r["factuality"]: r["allows_acled"] for r in data["vocab_factuality"].typed.to_pylist()}
-        links = data["event_actors"].typed.sort_by([("event_id", "ascending"), ("actor_id", "ascending"), ("role", "ascending")])
-        self.roles: dict[str, list] = {}
-        for event, actor, role in zip(*(links.column(c).to_pylist() for c in ("event_id", "actor_id", "role"))):
-            self.roles.setdefault(event, []).append((actor, role))
+        self.data = data
+        events, locations, actors = data["events"], data["locations"], data["actors"]
+        self.event_ids = _column(events, "event_id")
+        self.actor_names = _column(actors, "name")
+        vocab_actor = data["vocab_actor_type"]
+        self.actor_inter = _take(_column(vocab_actor, "acled_inter"),
+                                 _positions(_column(actors, "actor_type"), _column(vocab_actor, "actor_type")))
+        # locations: the place (itself or the nearest ancestor with coordinates) and the district
+        location_ids = _column(locations, "location_id")
+        parents = _positions(_column(locations, "parent_location_id"), location_ids)
+        has_point = pc.is_valid(_column(locations, "latitude")).to_numpy(zero_copy_only=False)
+        is_district = pc.fill_null(pc.equal(_column(locations, "location_type"), "district"), False).to_numpy(zero_copy_only=False)
+        at = _positions(_column(events, "location_id"), location_ids)
+        self.location_row = at
+        self.place_row = np.where(at >= 0, _nearest(parents, has_point)[np.maximum(at, 0)], -1)
+        self.district_row = np.where(at >= 0, _nearest(parents, is_district)[np.maximum(at, 0)], -1)
+        self.source_row = _positions(_column(events, "source_id"), _column(data["sources"], "source_id"))
+        self.claimant_row = _positions(_column(events, "claimed_by_actor_id"), _column(actors, "actor_id"))
+        self._sides(data["event_actors"], _column(actors, "actor_id"))
 
-    def sides(self, event_id: str) -> tuple[list[str], list[str]]:
-        links = self.roles.get(event_id, [])
-        side1 = [a for a, r in links if r in SIDE_1_ROLES]
-        side2 = [a for a, r in links if r in SIDE_2_ROLES]
-        participants = [a for a, r in links if r == PARTICIPANT]
-        if not side1 and participants:
-            side1, participants = participants[:1], participants[1:]
-        if not side2:
-            side2 = participants
-        return side1, side2
+    def _sides(self, links: TableData, actor_ids: pa.Array) -> None:
+        """Side 1: the actors in role perpetrator or initiator, else the first participant; side 2: those
+        in a target role, else the (remaining) participants. Each side in (actor_id, role) order."""
+        n = len(self.event_ids)
+        event = _positions(_column(links, "event_id"), self.event_ids)
+        actor = _positions(_column(links, "actor_id"), actor_ids)
+        role = _column(links, "role")
+        order = pc.sort_indices(pa.table({"e": arrow_array(event), "a": _column(links, "actor_id"), "r": role}),
+                                sort_keys=[("e", "ascending"), ("a", "ascending"), ("r", "ascending")])
+        event, actor, role = event[order.to_numpy()], actor[order.to_numpy()], role.take(order)
+        side = np.zeros(len(order), np.int8)
+        side[pc.is_in(role, value_set=pa.array(SIDE_1_ROLES)).to_numpy(zero_copy_only=False)] = 1
+        side[pc.is_in(role, value_set=pa.array(SIDE_2_ROLES)).to_numpy(zero_copy_only=False)] = 2
+        participant = pc.fill_null(pc.equal(role, PARTICIPANT), False).to_numpy(zero_copy_only=False) & (event >= 0)
+        has = {s: np.zeros(n, bool) for s in (1, 2)}
+        for s in has:
+            has[s][event[(side == s) & (event >= 0)]] = True
+        # the rank of each participant among its event's participants
+        p_rows = np.flatnonzero(participant)
+        p_event = event[p_rows]
+        first = np.r_[True, p_event[1:] != p_event[:-1]] if len(p_rows) else np.zeros(0, bool)
+        starts = np.maximum.accumulate(np.where(first, np.arange(len(p_rows)), 0)) if len(p_rows) else p_rows
+        rank = np.arange(len(p_rows)) - starts
+        promoted = ~has[1][p_event] & (rank == 0)
+        side[p_rows[promoted]] = 1
+        side[p_rows[~promoted & ~has[2][p_event]]] = 2
+        keep = np.flatnonzero((side > 0) & (event >= 0))
+        group = event[keep] * 3 + side[keep]
+        keep = keep[np.argsort(group, kind="stable")]  # by event and side, in (actor_id, role) order within
+        self.first_actor, self.more_names = {}, {}
+        for s in (1, 2):
+            rows = keep[side[keep] == s]
+            e = event[rows]
+            lead = np.r_[True, e[1:] != e[:-1]] if len(rows) else np.zeros(0, bool)
+            first_actor = np.full(n, -1, np.int64)
+            first_actor[e[lead]] = actor[rows[lead]]
+            self.first_actor[s] = first_actor
+            counts = np.bincount(e[~lead], minlength=n)[:n]
+            offsets = np.r_[0, np.cumsum(counts)].astype(np.int32)
+            names = _take(self.actor_names, actor[rows[~lead]])
+            self.more_names[s] = _where(arrow_array(counts > 0), pc.binary_join(pa.ListArray.from_arrays(arrow_array(offsets), names), "; "))
 
-    def _ancestors(self, location_id):
-        seen = set()
-        while location_id is not None and location_id in self.locations and location_id not in seen:
-            seen.add(location_id)
-            yield self.locations[location_id]
-            location_id = self.locations[location_id]["parent_location_id"]
+    def event(self, name: str) -> pa.Array:
+        return _column(self.data["events"], name)
 
-    def admin1(self, location_id) -> str | None:
-        return next((row["name"] for row in self._ancestors(location_id) if row["location_type"] == "district"), None)
+    def actor_name(self, side: int) -> pa.Array:
+        return _take(self.actor_names, self.first_actor[side])
 
-    def place(self, location_id) -> dict:
-        """The location itself, or its nearest ancestor with coordinates."""
-        row = next((row for row in self._ancestors(location_id) if row["latitude"] is not None), None)
-        if row is None:
-            return {"name": None, "latitude": None, "longitude": None, "precision": None}
-        return {"name": row["name"], "latitude": row["latitude"], "longitude": row["longitude"], "precision": row["geo_precision"]}
+    def inter(self, side: int) -> pa.Array:
+        return _take(self.actor_inter, self.first_actor[side])
 
-    @staticmethod
-    def value(records: dict, key, column):
-        row = records.get(key) if isinstance(key, str) else None
-        return None if row is None else row[column]
+    def location(self, name: str, rows: np.ndarray) -> pa.Array:
+        return _take(_column(self.data["locations"], name), rows)
 
+    def source(self, name: str) -> pa.Array:
+        return _take(_column(self.data["sources"], name), self.source_row)
 
-def _names(ctx: _Context, actors: list[str]) -> tuple[str | None, str | None]:
-    names = [ctx.actor_name[a] for a in actors]
-    return (names[0] if names else None), ("; ".join(names[1:]) or None)
+    def vocabulary(self, table: str, key: pa.Array, column: str) -> pa.Array:
+        """vocab table's `column` for each key (null where the key is null or unknown)."""
+        vocab = self.data[table]
+        return _take(_column(vocab, column), _positions(key, _column(vocab, table.removeprefix("vocab_"))))
 
+    def claimant(self) -> pa.Array:
+        return _take(self.actor_names, self.claimant_row)
 
-def _attribution(ctx: _Context, event) -> str:
-    if event.factuality == "asserted":
-        return event.summary
-    claimant = ctx.actor_name.get(event.claimed_by_actor_id) if event.claimed_by_actor_id is not None else None
-    return f"{event.summary} [{event.factuality}" + (f"; claimed by {claimant}]" if claimant else "]")
+    def place_precision(self, table: str, column: str) -> pa.Array:
+        return self.vocabulary(table, self.location("geo_precision", self.place_row), column)
 
-
-def acled_rows(ctx: _Context) -> list[dict]:
-    rows = []
-    for event in ctx.events:
-        if event.acled_event_type is None:
-            continue
-        side1, side2 = ctx.sides(event.event_id)
-        actor1, assoc1 = _names(ctx, side1)
-        actor2, assoc2 = _names(ctx, side2)
-        inter1 = ctx.actor_inter.get(side1[0]) if side1 else None
-        inter2 = ctx.actor_inter.get(side2[0]) if side2 else None
-        precision = event.date_precision
-        date = None
-        if event.date_start is not None:
-            if precision in ("day", "days", "week"):
-                date = event.date_start
-            elif precision == "month":
-                date = event.date_start.replace(day=15)
-        place = ctx.place(event.location_id)
-        rows.append({
-            "event_id": event.event_id, "event_date": date, "year": date.year if date else None,
-            "time_precision": ctx.value(ctx.dates, precision, "acled_time_precision") if date else None,
-            "disorder_type": event.acled_disorder_type, "event_type": event.acled_event_type,
-            "sub_event_type": event.acled_sub_event_type, "actor1": actor1, "assoc_actor_1": assoc1, "inter1": inter1,
-            "actor2": actor2, "assoc_actor_2": assoc2, "inter2": inter2,
-            "civilian_targeting": "Civilians targeted" if inter2 == CIVILIANS else None,
-            "admin1": ctx.admin1(event.location_id), "location": place["name"],
-            "latitude": place["latitude"], "longitude": place["longitude"],
-            "geo_precision": ctx.value(ctx.geo, place["precision"], "acled_geo_precision"),
-            "source": ctx.value(ctx.sources, event.source_id, "publisher"), "notes": _attribution(ctx, event),
-            "fatalities": event.fatalities_best, "factuality": event.factuality, "quote": event.quote,
-        })
-    return rows
-
-
-def ged_rows(ctx: _Context) -> list[dict]:
-    rows = []
-    for event in ctx.events:
-        if event.plover_event_type != VIOLENT_PLOVER_TYPE or not ctx.allows_acled.get(event.factuality):
-            continue
-        side1, side2 = ctx.sides(event.event_id)
-        place = ctx.place(event.location_id)
-        title = ctx.value(ctx.sources, event.source_id, "title")
-        path = ctx.value(ctx.sources, event.source_id, "path")
-        has_point = place["latitude"] is not None
-        rows.append({
-            "event_id": event.event_id, "year": event.date_start.year if event.date_start is not None else None,
-            "side_a": _names(ctx, side1)[0], "side_b": _names(ctx, side2)[0], "number_of_sources": 1,
-            "source_article": f"{title} ({path})", "source_office": ctx.value(ctx.sources, event.source_id, "publisher"),
-            "source_date": ctx.value(ctx.sources, event.source_id, "published_date"), "source_headline": title,
-            "source_original": ctx.actor_name.get(event.claimed_by_actor_id) if event.claimed_by_actor_id is not None else None,
-            "where_prec": ctx.value(ctx.geo, place["precision"], "ged_where_prec"), "where_coordinates": place["name"],
-            "where_description": ctx.value(ctx.locations, event.location_id, "quote"), "adm_1": ctx.admin1(event.location_id),
-            "latitude": place["latitude"], "longitude": place["longitude"],
-            "geom_wkt": f"POINT ({place['longitude']} {place['latitude']})" if has_point else None,
-            "date_prec": ctx.value(ctx.dates, event.date_precision, "ged_date_prec"),
-            "date_start": event.date_start if event.date_start is not None else None,
-            "date_end": event.date_end if event.date_end is not None else None,
-            "deaths_unknown": event.fatalities_best, "best": event.fatalities_best, "high": event.fatalities_high,
-            "low": event.fatalities_low, "factuality": event.factuality, "quote": event.quote,
-        })
-    return rows
+    def wkt(self) -> pa.Array:
+        """POINT (longitude latitude) of each event's place, numbers spelled as Python spells floats."""
+        locations = self.data["locations"]
+        points = [None if lat is None or lon is None else f"POINT ({lon} {lat})" for lon, lat in
+                  zip(_column(locations, "longitude").to_pylist(), _column(locations, "latitude").to_pylist())]
+        return _take(pa.array(points, pa.string()), self.place_row)
 
 
-def _to_arrow(view: Table, rows: list[dict]) -> pa.Table:
+def _year(dates: pa.Array) -> pa.Array:
+    return pc.cast(pc.year(dates), pa.int64())
+
+
+def _acled_date(ctx: _Context) -> pa.Array:
+    start, precision = ctx.event("date_start"), ctx.event("date_precision")
+    days = pc.fill_null(start.cast(pa.int32()), 0).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    mid_month = arrow_array((days.astype("datetime64[M]").astype("datetime64[D]") + (MID_MONTH_DAY - 1)).astype(np.int32)).cast(pa.date32())
+    is_day = pc.fill_null(pc.is_in(precision, value_set=pa.array(ACLED_DAY_PRECISIONS)), False)
+    is_month = pc.fill_null(pc.equal(precision, "month"), False)
+    return pc.if_else(is_day, start, _where(pc.and_(is_month, pc.is_valid(start)), mid_month))
+
+
+def _notes(ctx: _Context) -> pa.Array:
+    summary, factuality, claimant = ctx.event("summary"), ctx.event("factuality"), ctx.claimant()
+    attribution = pc.if_else(pc.is_valid(claimant),
+                             pc.binary_join_element_wise(" [", factuality, "; claimed by ", claimant, "]", ""),
+                             pc.binary_join_element_wise(" [", factuality, "]", ""))
+    asserted = pc.fill_null(pc.equal(factuality, "asserted"), False)
+    return pc.if_else(asserted, summary, pc.binary_join_element_wise(summary, attribution, ""))
+
+
+def acled_columns(ctx: _Context) -> tuple[pa.Array, dict[str, pa.Array]]:
+    """The events the view holds (a mask), and the derived columns over all events."""
+    date = _acled_date(ctx)
+    inter2 = ctx.inter(2)
+    place = ctx.place_row
+    columns = {
+        "event_id": ctx.event("event_id"), "event_date": date, "year": _year(date),
+        "time_precision": _where(pc.is_valid(date), ctx.vocabulary("vocab_date_precision", ctx.event("date_precision"), "acled_time_precision")),
+        "disorder_type": ctx.event("acled_disorder_type"), "event_type": ctx.event("acled_event_type"),
+        "sub_event_type": ctx.event("acled_sub_event_type"),
+        "actor1": ctx.actor_name(1), "assoc_actor_1": ctx.more_names[1], "inter1": ctx.inter(1),
+        "actor2": ctx.actor_name(2), "assoc_actor_2": ctx.more_names[2], "inter2": inter2,
+        "civilian_targeting": _where(pc.equal(inter2, CIVILIANS), pa.scalar("Civilians targeted")),
+        "admin1": ctx.location("name", ctx.district_row), "location": ctx.location("name", place),
+        "latitude": ctx.location("latitude", place), "longitude": ctx.location("longitude", place),
+        "geo_precision": ctx.place_precision("vocab_geo_precision", "acled_geo_precision"),
+        "source": ctx.source("publisher"), "notes": _notes(ctx), "fatalities": ctx.event("fatalities_best"),
+        "factuality": ctx.event("factuality"), "quote": ctx.event("quote"),
+    }
+    return pc.is_valid(ctx.event("acled_event_type")), columns
+
+
+def ged_columns(ctx: _Context) -> tuple[pa.Array, dict[str, pa.Array]]:
+    factuality = ctx.event("factuality")
+    allows = ctx.vocabulary("vocab_factuality", factuality, "allows_acled")
+    rows = pc.and_(pc.fill_null(pc.equal(ctx.event("plover_event_type"), VIOLENT_PLOVER_TYPE), False), pc.fill_null(allows, False))
+    title, path = ctx.source("title"), ctx.source("path")
+    place = ctx.place_row
+    columns = {
+        "event_id": ctx.event("event_id"), "year": _year(ctx.event("date_start")),
+        "side_a": ctx.actor_name(1), "side_b": ctx.actor_name(2),
+        "number_of_sources": arrow_array(np.ones(len(factuality), np.int64)),  # one row per event per source
+        "source_article": pc.binary_join_element_wise(title, " (", path, ")", ""),
+        "source_office": ctx.source("publisher"), "source_date": ctx.source("published_date"), "source_headline": title,
+        "source_original": ctx.claimant(),
+        "where_prec": ctx.place_precision("vocab_geo_precision", "ged_where_prec"), "where_coordinates": ctx.location("name", place),
+        "where_description": ctx.location("quote", ctx.location_row), "adm_1": ctx.location("name", ctx.district_row),
+        "latitude": ctx.location("latitude", place), "longitude": ctx.location("longitude", place), "geom_wkt": ctx.wkt(),
+        "date_prec": ctx.vocabulary("vocab_date_precision", ctx.event("date_precision"), "ged_date_prec"),
+        "date_start": ctx.event("date_start"), "date_end": ctx.event("date_end"),
+        "deaths_unknown": ctx.event("fatalities_best"), "best": ctx.event("fatalities_best"),
+        "high": ctx.event("fatalities_high"), "low": ctx.event("fatalities_low"),
+        "factuality": factuality, "quote": ctx.event("quote"),
+    }
+    return rows, columns
+
+
+def _to_arrow(view: Table, rows: pa.Array, columns: dict[str, pa.Array]) -> pa.Table:
     schema = arrow_schema(view)
-    columns = {}
-    for f in schema:
-        values = [r.get(f.name) for r in rows]
-        if pa.types.is_date32(f.type):
-            values = [v if v is None or type(v) is datetime.date else v.date() for v in values]
-        if pa.types.is_integer(f.type):
-            values = [None if v is None else int(v) for v in values]
-        columns[f.name] = pa.array(values, type=f.type)
-    return pa.Table.from_pydict(columns, schema=schema).sort_by([("event_id", "ascending")])
+    selected = pc.indices_nonzero(rows)
+    count = len(selected)
+    arrays = [columns[f.name].take(selected).cast(f.type) if f.name in columns else pa.nulls(count, f.type) for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema).sort_by([("event_id", "ascending")])
 
 
-BUILDERS = {"acled_view": acled_rows, "ged_view": ged_rows}
+BUILDERS = {"acled_view": acled_columns, "ged_view": ged_columns}
 
 
 def build_views(package: Package, data: dict[str, TableData]) -> dict[str, pa.Table]:
     """Every view as a plain Arrow table (no dictionary columns), sorted by event_id."""
     ctx = _Context(data)
-    return {view.name: _to_arrow(view, BUILDERS[view.name](ctx)) for view in package.views}
+    return {view.name: _to_arrow(view, *BUILDERS[view.name](ctx)) for view in package.views}
