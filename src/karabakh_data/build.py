@@ -28,11 +28,11 @@ from .publish import (
     PARQUET_README,
     VIEWS_README,
     csv_path,
-    csv_text,
     descriptor,
     descriptor_text,
     published_tables,
     readme_text,
+    write_csv,
     write_parquet,
 )
 from .repository import Repository, file_sha256
@@ -82,7 +82,7 @@ def _stage(repo: Repository, validation: Validation, staging: Path) -> None:
         staged[repo.relative(repo.parquet_path(name))] = staging / "parquet" / f"{name}.parquet"
     for view in package.views:
         path = staging / "views" / f"{view.name}.csv"
-        path.write_text(csv_text(view, tables[view.name]), encoding="utf-8")
+        write_csv(view, tables[view.name], path)
         staged[repo.relative(csv_path(repo, view))] = path
     (staging / "codebook.md").write_text(codebook_text(package, tables, read_coding_rules(repo.root)), encoding="utf-8")
     desc = descriptor(repo, package, tables, staged)

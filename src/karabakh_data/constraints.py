@@ -58,13 +58,13 @@ def _violations(column: pa.ChunkedArray, kind: str, argument) -> pa.ChunkedArray
     return pc.less(column, argument) if kind == "ge" else pc.greater(column, argument)
 
 
-def _strictly_increasing(columns: list) -> bool:
+def strictly_increasing(columns: list) -> bool:
     """Whether the (possibly composite) key grows from row to row: then no value repeats. Canonical
     files are sorted by primary key, so this linear test settles uniqueness without hashing."""
     if len(columns) == 1 and isinstance(columns[0], pa.ChunkedArray):  # chunk by chunk, and across the seams
         chunks = [c for c in columns[0].chunks if len(c)]
         seams = all(pc.less(a[len(a) - 1], b[0]).as_py() is True for a, b in zip(chunks, chunks[1:]))
-        return seams and all(_strictly_increasing([c]) for c in chunks)
+        return seams and all(strictly_increasing([c]) for c in chunks)
     columns = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in columns]
     n = len(columns[0])
     if n < 2:
@@ -110,7 +110,7 @@ def check_constraints(data: TableData) -> list[Problem]:
         if (field.required or in_key) and column.null_count:
             flag(pc.indices_nonzero(pc.is_null(column)).to_pylist(), "required", "a value is required" + required_hint(field.name))
         if field.unique or field.name == single_key:
-            if not _strictly_increasing([data.typed.column(field.name)]):
+            if not strictly_increasing([data.typed.column(field.name)]):
                 rule = "primary-key" if in_key else "unique"
                 for row in _repeated([_combined(data, field.name)]).tolist():
                     if row not in unparsed:
@@ -120,7 +120,7 @@ def check_constraints(data: TableData) -> list[Problem]:
                 flag(data.rows_where(field.name, partial(_violations, kind=kind, argument=argument)), rule, message)
     if single_key is None:
         key = ",".join(table.primary_key)
-        if not _strictly_increasing([data.typed.column(name) for name in table.primary_key]):
+        if not strictly_increasing([data.typed.column(name) for name in table.primary_key]):
             for row in _repeated([_combined(data, name) for name in table.primary_key]).tolist():
                 problems.append(data.problem(row, key, "primary-key", f"the primary key ({key}) is not unique", data.record(row)))
     return problems

@@ -14,11 +14,12 @@ import io
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .problems import Problem
-from .read import TableData, read_table, source_texts
+from .read import TableData, read_table, source_texts, value_bytes
 from .repository import Repository, write_text_atomically
 from .schemas import SchemaError, load_package
 from .spans import SpanError, locate
@@ -44,20 +45,45 @@ def canonical_column(column: pa.Array, field_type: str, bad: pa.Array | None = N
     return spelled
 
 
-def serialize(header: list[str], columns: list[pa.Array]) -> str:
-    """CSV text with LF line endings and minimal quoting, built column-wise in Arrow (the same bytes
-    as csv.writer with QUOTE_MINIMAL, at a fraction of the cost on large tables)."""
-    head = csv_lines(header, [])
+def _needs_quotes(text: pa.Array) -> bool:
+    """Whether any cell holds a character that QUOTE_MINIMAL quotes: a byte-range test clears most
+    columns (identifiers, numbers, dates) at once, a memchr per character the rest."""
+    from .read import byte_range
+
+    if not len(text) or byte_range(text)[0] > ord(","):  # ',' is the largest of the four
+        return False
+    data = text.buffers()[2]
+    raw = data.to_pybytes() if data is not None else b""
+    return any(c in raw for c in (b",", b'"', b"\n", b"\r"))
+
+
+def serialize_bytes(header: list[str], columns: list[pa.Array]) -> tuple[bytes, memoryview]:
+    """CSV bytes with LF line endings and minimal quoting, built column-wise in Arrow (the same bytes
+    as csv.writer with QUOTE_MINIMAL, at a fraction of the cost on large tables): the header line, and
+    the body as a view into the Arrow buffer (no copy of a file-sized string)."""
+    head = csv_lines(header, []).encode("utf-8")
     if not columns or len(columns[0]) == 0:
-        return head
+        return head, memoryview(b"")
     cells = []
     for column in columns:
         text = pc.fill_null(column.cast(pa.string()), "")
-        quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
-        cells.append(pc.if_else(pc.match_substring_regex(text, NEEDS_QUOTES), quoted, text))
-    lines = pc.binary_join_element_wise(*cells, ",")
-    body = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines), "\n")[0].as_py()
-    return head + body + "\n"
+        text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+        if _needs_quotes(text):
+            quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+            text = pc.if_else(pc.match_substring_regex(text, NEEDS_QUOTES), quoted, text)
+        cells.append(text.cast(pa.large_string()))  # 64-bit offsets: a file may pass 2 GiB
+    # each line with its LF: the values buffer of the joined lines is then the file body itself
+    lines = pc.binary_join_element_wise(*cells, pa.scalar(",", pa.large_string()))
+    lines = pc.binary_join_element_wise(lines, pa.scalar("", pa.large_string()), pa.scalar("\n", pa.large_string()))
+    lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    return head, memoryview(lines.buffers()[2]).cast("B")[int(offsets[0]):int(offsets[-1])]  # bytes, not signed chars
+
+
+def serialize(header: list[str], columns: list[pa.Array]) -> str:
+    """serialize_bytes as text (for fmt, which compares and rewrites small files)."""
+    head, body = serialize_bytes(header, columns)
+    return (head + body).decode("utf-8")
 
 
 def csv_lines(header: list[str], rows: list[list[str]]) -> str:
@@ -85,10 +111,32 @@ def canonical_columns(data: TableData) -> list[pa.Array]:
     return columns
 
 
-def canonical_form(data: TableData) -> str:
-    """The file as fmt would write it, offsets as they are (validate compares against this)."""
+def canonical_form(data: TableData) -> tuple[bytes, memoryview]:
+    """The file as fmt would write it, offsets as they are (validate compares against this): its
+    header line and its body."""
     order = _sorted_order(data)
-    return serialize(data.table.field_names, [c.take(order) for c in canonical_columns(data)])
+    return serialize_bytes(data.table.field_names, [c.take(order) for c in canonical_columns(data)])
+
+
+def is_canonical(data: TableData) -> bool:
+    """Whether the file is byte for byte what fmt writes (offsets as they are).
+
+    The usual case costs no re-serialising: in a file without a quote character no cell needs
+    quoting (a cell with a comma, a quote or a line break would have to be quoted), so the file is
+    canonical exactly when its header line is, every typed cell is spelled canonically (learnt while
+    parsing), the keys grow from row to row, and the file is as long as those cells with one comma or
+    LF after each, which leaves no room for a blank line. Otherwise: serialise and compare."""
+    from .constraints import strictly_increasing
+
+    raw, names = data.raw_bytes, data.table.field_names
+    head = csv_lines(names, []).encode("utf-8")
+    if data.canonical_cells and b'"' not in raw and b"\r" not in raw:
+        size = len(head) + sum(value_bytes(data.strings.column(n)) for n in names) + data.num_rows * len(names)
+        if raw.startswith(head) and len(raw) == size and raw.endswith(b"\n") \
+                and strictly_increasing([data.typed.column(k) for k in data.table.primary_key]):
+            return True
+    head, body = canonical_form(data)
+    return len(raw) == len(head) + len(body) and raw.startswith(head) and memoryview(raw)[len(head):] == body
 
 
 def canonical_text(data: TableData, texts: dict[str, str]) -> tuple[str, list[Problem]]:

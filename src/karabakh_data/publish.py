@@ -56,11 +56,14 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, **PARQUET_SETTINGS)
 
 
-def csv_text(table: Table, arrow: pa.Table) -> str:
+def write_csv(table: Table, arrow: pa.Table, path: Path) -> None:
     """A generated table as CSV, in the same canonical form as the hand-coded files."""
-    from .fmt import canonical_column, serialize
+    from .fmt import canonical_column, serialize_bytes
 
-    return serialize(table.field_names, [canonical_column(arrow.column(f.name), f.type) for f in table.fields])
+    head, body = serialize_bytes(table.field_names, [canonical_column(arrow.column(f.name), f.type) for f in table.fields])
+    with open(path, "wb") as handle:
+        handle.write(head)
+        handle.write(body)
 
 
 def file_digest(path: Path) -> tuple[int, str]:

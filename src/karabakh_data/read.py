@@ -26,6 +26,7 @@ from .problems import Problem
 from .repository import Repository
 from .schemas import Table, arrow_type_of
 
+MAX_INTEGER = 10**18 - 1  # the largest integer of 18 digits (LEXICAL)
 MAX_FILE_BYTES = 1024 * 1024 * 1024  # room for ACLED-size tables (2M events is about 0.6 GB); above that, refuse before parsing
 CONTROL_BYTES = re.compile(rb"[\x01-\x09\x0b\x0c\x0e-\x1f]")  # C0 except NUL (own rule), LF and CR (line-ending)
 # Canonical lexical forms: what fmt writes and what validate accepts.
@@ -84,16 +85,21 @@ class TableData:
 
     table: Table
     file: str  # repository-relative path of the CSV file (what problems name)
-    text_source: str | Path  # the decoded file, or the path to read it from when first needed
+    text_source: bytes | Path  # the file's bytes, or the path to read them from when first needed
     strings: pa.Table | PublishedColumns  # every column as written (null = empty cell), in schema order
     typed: pa.Table | PublishedColumns  # schema types; cells that failed to parse are null
     bad_cells: dict[str, set[int]] = field(default_factory=dict)  # column -> rows whose cell did not parse
     from_parquet: bool = False
+    canonical_cells: bool = False  # every cell of a typed (non-string) column is spelled as fmt spells it
+
+    @property
+    def raw_bytes(self) -> bytes:
+        source = self.text_source
+        return source if isinstance(source, bytes) else Path(source).read_bytes()
 
     @cached_property
     def text(self) -> str:
-        source = self.text_source
-        return source if isinstance(source, str) else Path(source).read_bytes().decode("utf-8")
+        return self.raw_bytes.decode("utf-8")  # only decoded when a report or fmt needs the text
 
     @property
     def num_rows(self) -> int:
@@ -160,13 +166,14 @@ def _line_of_offset(data: bytes, offset: int) -> int:
 
 
 def _check_bytes(file: str, data: bytes) -> list[Problem]:
+    """The whole-file byte checks that cost a memchr each (control characters: _control_chars)."""
     problems = []
     if len(data) > MAX_FILE_BYTES:
         problems.append(Problem(file, None, None, None, "file-size", str(len(data)), f"the file is larger than {MAX_FILE_BYTES} bytes"))
     if data.startswith(b"\xef\xbb\xbf"):
         problems.append(Problem(file, 1, None, None, "bom", None, "the file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM"))
     try:
-        data.decode("utf-8")
+        data.isascii() or data.decode("utf-8")  # ASCII is UTF-8: a tenth of the cost of decoding
     except UnicodeDecodeError as exc:
         problems.append(Problem(file, _line_of_offset(data, exc.start), None, None, "encoding", repr(data[exc.start:exc.start + 4]),
                                 f"the file is not valid UTF-8 (byte offset {exc.start})"))
@@ -175,11 +182,32 @@ def _check_bytes(file: str, data: bytes) -> list[Problem]:
                                 "the file contains a carriage return; lines must end with LF (\\n) only"))
     if b"\x00" in data:
         problems.append(Problem(file, _line_of_offset(data, data.index(b"\x00")), None, None, "nul-byte", None, "the file contains a NUL byte"))
-    control = CONTROL_BYTES.search(data)
-    if control:
-        problems.append(Problem(file, _line_of_offset(data, control.start()), None, None, "control-char", repr(control.group()),
-                                "the file contains a control character (tab, form feed, escape, ...); only LF may appear"))
     return problems
+
+
+def _control_chars(file: str, data: bytes) -> list[Problem]:
+    control = CONTROL_BYTES.search(data)  # a regular expression over the whole file: run only when needed
+    if control:
+        return [Problem(file, _line_of_offset(data, control.start()), None, None, "control-char", repr(control.group()),
+                        "the file contains a control character (tab, form feed, escape, ...); only LF may appear")]
+    return []
+
+
+def byte_range(values) -> tuple[int, int]:
+    """Smallest and largest byte in the data buffers behind the values (a SIMD reduction: a few
+    milliseconds for a 2M-row column), which can clear a whole column at once."""
+    low, high = 255, 0
+    for chunk in (values.chunks if isinstance(values, pa.ChunkedArray) else [values]):
+        data = chunk.buffers()[2] if len(chunk.buffers()) > 2 else None
+        if data is not None and data.size:
+            array = np.frombuffer(data, dtype=np.uint8)
+            low, high = min(low, int(array.min())), max(high, int(array.max()))
+    return low, high
+
+
+def value_bytes(column) -> int:
+    """The bytes the values of a string column take (nulls take none)."""
+    return sum(int(pc.sum(pc.binary_length(chunk)).as_py() or 0) for chunk in column.chunks) if column.num_chunks else 0
 
 
 def _check_header(file: str, header: list[str], table: Table) -> list[Problem]:
@@ -243,11 +271,33 @@ def constant_mask(value: bool, length: int) -> pa.Array:
     return arrow_array(np.full(length, value, dtype=bool))
 
 
-def parse_column(column: pa.ChunkedArray, field_type: str) -> tuple[pa.Array, pa.Array]:
-    """Typed values and a boolean mask of the cells that are present but not valid for the type."""
+def _canonical_values(column: pa.Array, field_type: str) -> pa.Array | None:
+    """The typed values when every present cell parses and is already spelled as fmt spells it (the
+    state of every published file): one cast and one comparison. None otherwise: parse_column then
+    works out cell by cell what is wrong."""
+    from .fmt import canonical_column
+
+    try:
+        values = pc.cast(column, pa.date32() if field_type == "date" else arrow_type_of(field_type), safe=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if field_type == "integer" and values.null_count < len(values):
+        extremes = pc.min_max(values)  # at most 18 digits, as LEXICAL says
+        if extremes["min"].as_py() < -MAX_INTEGER or extremes["max"].as_py() > MAX_INTEGER:
+            return None
+    same = pc.equal(canonical_column(values, field_type), column)  # a finite number, a real date, true/false
+    return values if pc.all(pc.fill_null(same, True)).as_py() and values.null_count == column.null_count else None
+
+
+def parse_column(column: pa.ChunkedArray, field_type: str) -> tuple[pa.Array, pa.Array, bool]:
+    """Typed values, a boolean mask of the cells that are present but not valid for the type, and
+    whether every cell is spelled canonically."""
     column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if field_type == "string":
-        return column, constant_mask(False, len(column))
+        return column, constant_mask(False, len(column)), True
+    values = _canonical_values(column, field_type)
+    if values is not None:
+        return values, constant_mask(False, len(column)), True
     present = pc.is_valid(column)
     ok = pc.fill_null(pc.match_substring_regex(column, LEXICAL[field_type]), False)
     if field_type == "date":
@@ -263,7 +313,21 @@ def parse_column(column: pa.ChunkedArray, field_type: str) -> tuple[pa.Array, pa
             ok = pc.and_(ok, pc.fill_null(pc.is_finite(values), True))
             values = pc.if_else(ok, values, None)
     bad = pc.and_(present, pc.invert(ok))
-    return values, bad
+    return values, bad, False
+
+
+def _header(data: bytes) -> list[str]:
+    """The header's cells, parsed from the first line alone unless a quote could make it span lines."""
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end + 1]
+    text = (data if b'"' in first else first).decode("utf-8")
+    return next(csv.reader(io.StringIO(text, newline="")))
+
+
+def _cells_clear(strings: pa.Table) -> bool:
+    """No cell holds a byte below 0x20 (a SIMD reduction per column): then the file holds no control
+    character either, since every other byte is a delimiter, a quote or a line break."""
+    return all(byte_range(strings.column(name))[0] >= 0x20 for name in strings.column_names)
 
 
 def read_table(repo: Repository, table: Table) -> tuple[TableData | None, list[Problem]]:
@@ -274,17 +338,24 @@ def read_table(repo: Repository, table: Table) -> tuple[TableData | None, list[P
     data = path.read_bytes()
     problems = _check_bytes(file, data)
     if any(p.rule in ("encoding", "file-size") for p in problems):
-        return None, problems
-    text = data.decode("utf-8")
-    if not text.strip():
-        return None, problems + [Problem(file, 1, None, None, "header-missing", None, "the file is empty: it needs at least the header line")]
+        return None, problems + _control_chars(file, data)
+    result, more = _parse(file, data, table)
+    header_end = data.find(b"\n")
+    if result is None or CONTROL_BYTES.search(data, 0, header_end if header_end >= 0 else len(data)) or not _cells_clear(result.strings):
+        problems += _control_chars(file, data)
+    return result, problems + more
+
+
+def _parse(file: str, data: bytes, table: Table) -> tuple[TableData | None, list[Problem]]:
+    """The table from the bytes of its (UTF-8) CSV file, or None with the problems that prevent it."""
+    if not (data.strip() if data.isascii() else data.decode("utf-8").strip()):
+        return None, [Problem(file, 1, None, None, "header-missing", None, "the file is empty: it needs at least the header line")]
     try:
-        header = next(csv.reader(io.StringIO(text, newline="")))
+        header = _header(data)
     except csv.Error as exc:
-        return None, problems + [Problem(file, 1, None, None, "csv-syntax", None, f"malformed header: {exc}")]
-    header_problems = _check_header(file, header, table)
-    problems += header_problems
-    if any(p.rule != "header-order" for p in header_problems):
+        return None, [Problem(file, 1, None, None, "csv-syntax", None, f"malformed header: {exc}")]
+    problems = _check_header(file, header, table)
+    if any(p.rule != "header-order" for p in problems):
         return None, problems
 
     invalid_rows = []
@@ -298,29 +369,31 @@ def read_table(repo: Repository, table: Table) -> tuple[TableData | None, list[P
                                                   null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
     except (pa.ArrowInvalid, ValueError) as exc:
-        found = _syntax_problems(file, text, len(header))
+        found = _syntax_problems(file, data.decode("utf-8"), len(header))
         return None, problems + (found or [Problem(file, None, None, None, "csv-syntax", None, f"malformed CSV: {exc}")])
     if invalid_rows:
-        return None, problems + _syntax_problems(file, text, len(header))
-    suspicious = any(pc.any(pc.match_substring_regex(strings.column(name), r'["\n]')).as_py() for name in header)
-    if suspicious:
+        return None, problems + _syntax_problems(file, data.decode("utf-8"), len(header))
+    # without a quote character in the file no cell can hold a quote or a line break: the check
+    # below, a regular expression over every cell, is needed only when there is one
+    if b'"' in data and any(pc.any(pc.match_substring_regex(strings.column(name), r'["\n]')).as_py() for name in header):
         # a stray or unclosed quote makes pyarrow fold rows into one cell: let the strict parser judge
-        found = _syntax_problems(file, text, len(header))
+        found = _syntax_problems(file, data.decode("utf-8"), len(header))
         if found:
             return None, problems + found
     if strings.num_rows == 0:
         strings = pa.table({name: pa.array([], pa.string()) for name in header})
     strings = strings.select(table.field_names)
 
-    typed_columns, bad_cells = [], {}
+    typed_columns, bad_cells, canonical = [], {}, True
     for f in table.fields:
-        values, bad = parse_column(strings.column(f.name), f.type)
+        values, bad, spelled = parse_column(strings.column(f.name), f.type)
         typed_columns.append(values)
+        canonical &= spelled
         rows = pc.indices_nonzero(bad).to_pylist()
         if rows:
             bad_cells[f.name] = set(rows)
     typed = pa.table(typed_columns, names=table.field_names)
-    result = TableData(table, file, text, strings, typed, bad_cells)
+    result = TableData(table, file, data, strings, typed, bad_cells, canonical_cells=canonical)
     for name, rows in bad_cells.items():
         kind = table.field(name).type
         for row in sorted(rows):

@@ -479,7 +479,7 @@ def _check_enrichment_rows(ctx: Context, enrichments: TableData, backed: dict) -
         rows, target_rows, given = (pc.filter(a, differs) for a in (rows, target_rows, given))
         if not len(rows):
             continue
-        parsed, bad = parse_column(given, target.table.field(field).type)
+        parsed, bad, _ = parse_column(given, target.table.field(field).type)
         cells = pc.take(target.typed.column(field), target_rows)
         same = pc.fill_null(pc.equal(parsed, cells), False)
         for i in pc.indices_nonzero(pc.or_(bad, pc.invert(same))).to_pylist():

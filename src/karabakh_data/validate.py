@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from . import read
 from .constraints import check_constraints
-from .fmt import canonical_form
+from .fmt import canonical_form, is_canonical
 from .problems import Problem
 from .publish import check_descriptor
 from .read import TableData, read_published, read_seeds, read_table, source_texts
@@ -46,9 +46,9 @@ def check_canonical(data: dict[str, TableData]) -> list[Problem]:
     for table in data.values():
         if table.from_parquet:
             continue  # the CSV file is byte for byte the one build validated (its hash is unchanged)
-        canonical = canonical_form(table)  # offsets are checked by check_spans
-        if canonical != table.text:
-            old, new = table.text.splitlines(), canonical.splitlines()
+        if not is_canonical(table):  # offsets are checked by check_spans
+            head, body = canonical_form(table)
+            old, new = table.text.splitlines(), (head + body).decode("utf-8").splitlines()
             line = next((i for i, (a, b) in enumerate(zip(old, new), 1) if a != b), min(len(old), len(new)) + 1)
             problems.append(Problem(table.file, line, None, None, "not-canonical", old[line - 1][:200] if line <= len(old) else None,
                                     "the file is not in canonical form (column and row order, spelling of numbers, dates and "
