@@ -281,6 +281,8 @@ def _canonical_values(column: pa.Array, field_type: str) -> pa.Array | None:
         values = pc.cast(column, pa.date32() if field_type == "date" else arrow_type_of(field_type), safe=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+    if field_type == "number" and not pc.all(pc.fill_null(pc.is_finite(values), True)).as_py():
+        return None  # "inf" and "nan" spell themselves, but are no measured number
     if field_type == "integer" and values.null_count < len(values):
         extremes = pc.min_max(values)  # at most 18 digits, as LEXICAL says
         if extremes["min"].as_py() < -MAX_INTEGER or extremes["max"].as_py() > MAX_INTEGER:

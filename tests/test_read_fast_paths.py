@@ -1,0 +1,145 @@
+"""The shortcuts the CSV path takes at scale decide exactly what the full checks decide: typed
+columns by one cast, the canonical form without re-serialising, control bytes without a regular
+expression over the file."""
+
+from __future__ import annotations
+
+import random
+
+import pyarrow as pa
+import pytest
+
+from conftest import read_rows, write_rows
+from karabakh_data import fmt, read
+from karabakh_data.read import parse_column, read_table
+from karabakh_data.schemas import load_package
+from karabakh_data.validate import validate
+
+SPELLINGS = {
+    "integer": ["0", "7", "-3", "007", "-0", "+5", " 5", "5 ", "1.0", "1e3", "999999999999999999", "1000000000000000000",
+                "-999999999999999999", "9223372036854775807", "twelve", ""],
+    "number": ["0", "1.5", "-2.25", "40", "40.0", "1e+16", "1e16", "1E5", "0.0001", "1e-05", ".5", "5.", "inf", "nan",
+               "1e999", "-0", "+1", "39.81528", ""],
+    "boolean": ["true", "false", "True", "FALSE", "1", "0", "yes", ""],
+    "date": ["2023-09-19", "2021-02-30", "2023-9-19", "20230919", "0999-01-01", "2023-09-19T00:00", "9999-12-31",
+             "2024-02-29", "2023-02-29", "+2023-09-19", ""],
+}
+
+
+def slow_parse(column, kind):
+    """parse_column with the one-cast shortcut switched off: the cell-by-cell path."""
+    original = read._canonical_values
+    read._canonical_values = lambda column, kind: None
+    try:
+        return parse_column(column, kind)
+    finally:
+        read._canonical_values = original
+
+
+@pytest.mark.parametrize("kind", sorted(SPELLINGS))
+def test_one_cast_parse_agrees_with_the_cell_by_cell_parse(kind):
+    rng = random.Random(kind)
+    spellings = SPELLINGS[kind]
+    columns = [[value] for value in spellings] + [rng.choices(spellings, k=rng.randint(1, 6)) for _ in range(300)]
+    shortcut_taken = 0
+    for cells in columns:
+        column = pa.array([None if c == "" else c for c in cells], pa.string())
+        fast_values, fast_bad, canonical = parse_column(column, kind)
+        slow_values, slow_bad, _ = slow_parse(column, kind)
+        assert fast_values.to_pylist() == slow_values.to_pylist(), cells
+        assert fast_bad.to_pylist() == slow_bad.to_pylist(), cells
+        if canonical:  # the shortcut vouches for the spelling: fmt would write every cell as it is
+            shortcut_taken += 1
+            assert not any(fast_bad.to_pylist())
+            assert fmt.canonical_column(fast_values, kind).to_pylist() == column.to_pylist(), cells
+    assert shortcut_taken > 0
+
+
+def quote_free_table(repo, package, with_integers=False):
+    """A hand-coded table with no quote character in its file (the fast canonical check applies)."""
+    for table in package.coded:
+        raw = repo.csv_path(table.name).read_bytes()
+        if b'"' not in raw and raw.count(b"\n") > 3 and (not with_integers or any(f.type == "integer" for f in table.fields)):
+            return table
+    raise AssertionError("no quote-free table to test with")
+
+
+def test_a_quote_free_canonical_file_is_judged_without_reserialising(scratch, monkeypatch):
+    package = load_package(scratch.schemas_dir)
+    table = quote_free_table(scratch, package)
+    data, problems = read_table(scratch, table)
+    assert problems == [] and data.canonical_cells
+
+    def no_serialising(_):
+        raise AssertionError("the canonical form was serialised")
+
+    monkeypatch.setattr(fmt, "canonical_form", no_serialising)
+    assert fmt.is_canonical(data)
+
+
+@pytest.mark.parametrize("damage", ["blank-line-inside-no-final-newline", "blank-line-at-end", "no-final-newline",
+                                    "rows-swapped", "number-respelled", "header-respaced"])
+def test_quote_free_files_that_are_not_canonical_are_refused(scratch, damage):
+    package = load_package(scratch.schemas_dir)
+    table = quote_free_table(scratch, package, with_integers=True)
+    path = scratch.csv_path(table.name)
+    raw = path.read_bytes()
+    lines = raw.split(b"\n")  # the last element is empty: the file ends with LF
+    if damage == "blank-line-inside-no-final-newline":  # the same length as the canonical file
+        raw = b"\n".join(lines[:2] + [b""] + lines[2:-1])
+    elif damage == "blank-line-at-end":
+        raw += b"\n"
+    elif damage == "no-final-newline":
+        raw = raw[:-1]
+    elif damage == "rows-swapped":
+        raw = b"\n".join([lines[0], lines[2], lines[1], *lines[3:]])
+    elif damage == "number-respelled":
+        header, rows = read_rows(scratch, table.name)
+        column = next(i for i, f in enumerate(table.fields) if f.type == "integer" and rows[0][i])
+        rows[0][column] = "0" + rows[0][column]
+        write_rows(scratch, table.name, header, rows)
+        raw = path.read_bytes()
+    elif damage == "header-respaced":
+        raw = raw.replace(b",", b", ", 1)
+    path.write_bytes(raw)
+    rules = {p.rule for p in validate(scratch, from_csv=True).problems if p.file == scratch.relative(path)}
+    assert "not-canonical" in rules or "header-unknown" in rules, rules
+
+
+def test_fast_and_full_canonical_checks_agree_on_random_edits(scratch):
+    package = load_package(scratch.schemas_dir)
+    table = quote_free_table(scratch, package)
+    path = scratch.csv_path(table.name)
+    original = path.read_bytes()
+    rng = random.Random(5)
+    agreed = 0
+    for _ in range(60):
+        raw = bytearray(original)
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(raw))
+            edit = rng.choice(["delete", "duplicate", "newline", "comma"])
+            if edit == "delete":
+                del raw[at]
+            elif edit == "duplicate":
+                raw.insert(at, raw[at])
+            else:
+                raw.insert(at, ord("\n") if edit == "newline" else ord(","))
+        path.write_bytes(bytes(raw))
+        data, _ = read_table(scratch, table)
+        if data is None:
+            continue
+        head, body = fmt.canonical_form(data)
+        assert fmt.is_canonical(data) == (bytes(raw) == head + bytes(body))
+        agreed += 1
+    assert agreed > 10
+
+
+def test_a_control_character_in_a_cell_is_still_found(scratch):
+    package = load_package(scratch.schemas_dir)
+    table = quote_free_table(scratch, package)
+    header, rows = read_rows(scratch, table.name)
+    text_column = next(i for i, f in enumerate(table.fields) if f.type == "string" and rows[1][i])
+    rows[1][text_column] = rows[1][text_column][:2] + "\x0b" + rows[1][text_column][2:]
+    write_rows(scratch, table.name, header, rows)
+    problems = [p for p in validate(scratch, from_csv=True).problems if p.rule == "control-char"]
+    assert [(p.file, p.line) for p in problems] == [(scratch.relative(scratch.csv_path(table.name)), 3)]
