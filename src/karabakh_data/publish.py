@@ -32,8 +32,11 @@ def arrow_table(data: TableData) -> pa.Table:
     schema = arrow_schema(data.table)
     # sort before dictionary encoding (Arrow cannot sort dictionary columns); the dictionaries then
     # list values in order of first appearance in sorted rows, which keeps the bytes deterministic
-    order = pc.sort_indices(data.typed, sort_keys=[(k, "ascending") for k in data.table.primary_key])
-    typed = data.typed.take(order)
+    from .constraints import strictly_increasing
+
+    typed = data.typed
+    if not strictly_increasing([typed.column(k) for k in data.table.primary_key]):  # canonical files already are
+        typed = typed.take(pc.sort_indices(typed, sort_keys=[(k, "ascending") for k in data.table.primary_key]))
     columns = []
     for f in schema:
         column = typed.column(f.name)

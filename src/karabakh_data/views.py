@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .constraints import strictly_increasing
 from .read import TableData, arrow_array
 from .schemas import Package, Table, arrow_schema
 
@@ -235,7 +236,9 @@ def _to_arrow(view: Table, rows: pa.Array, columns: dict[str, pa.Array]) -> pa.T
     selected = pc.indices_nonzero(rows)
     count = len(selected)
     arrays = [columns[f.name].take(selected).cast(f.type) if f.name in columns else pa.nulls(count, f.type) for f in schema]
-    return pa.Table.from_arrays(arrays, schema=schema).sort_by([("event_id", "ascending")])
+    table = pa.Table.from_arrays(arrays, schema=schema)
+    # the events come sorted by event_id from a canonical file: sort only when they do not
+    return table if strictly_increasing([table.column("event_id")]) else table.sort_by([("event_id", "ascending")])
 
 
 BUILDERS = {"acled_view": acled_columns, "ged_view": ged_columns}
