@@ -17,8 +17,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .codebook import codebook_text, read_coding_rules
@@ -30,6 +32,7 @@ from .publish import (
     csv_path,
     descriptor,
     descriptor_text,
+    file_digest,
     published_tables,
     readme_text,
     write_csv,
@@ -70,22 +73,32 @@ def _output_dirs(repo: Repository) -> dict[str, Path]:
 
 
 def _stage(repo: Repository, validation: Validation, staging: Path) -> None:
-    """Write every output under staging/, named as in _output_dirs and OUTPUT_FILES."""
+    """Write every output under staging/, named as in _output_dirs and OUTPUT_FILES.
+
+    Files are written and hashed on two threads (the Parquet writer, the CSV serialiser and hashlib
+    release the GIL); what each file holds does not depend on the order they are written in."""
     package = validation.package
     tables = published_tables(package, validation.data)
-    staged = {}
     for folder, readme in (("parquet", PARQUET_README), ("views", VIEWS_README)):
         (staging / folder).mkdir()
         (staging / folder / "README.md").write_text(readme, encoding="utf-8")
-    for name, table in tables.items():
-        write_parquet(table, staging / "parquet" / f"{name}.parquet")
-        staged[repo.relative(repo.parquet_path(name))] = staging / "parquet" / f"{name}.parquet"
-    for view in package.views:
-        path = staging / "views" / f"{view.name}.csv"
-        write_csv(view, tables[view.name], path)
-        staged[repo.relative(csv_path(repo, view))] = path
-    (staging / "codebook.md").write_text(codebook_text(package, tables, read_coding_rules(repo.root)), encoding="utf-8")
-    desc = descriptor(repo, package, tables, staged)
+
+    def written(write, table, path: Path):
+        write(table, path)
+        return file_digest(path)
+
+    jobs = {}  # repository-relative path of the published file -> (size, hash) once written
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for name, table in sorted(tables.items(), key=lambda item: -item[1].nbytes):  # largest first: the two finish together
+            jobs[repo.relative(repo.parquet_path(name))] = pool.submit(written, write_parquet, table, staging / "parquet" / f"{name}.parquet")
+        for view in package.views:
+            jobs[repo.relative(csv_path(repo, view))] = pool.submit(written, partial(write_csv, view), tables[view.name],
+                                                                   staging / "views" / f"{view.name}.csv")
+        for table in package.coded:
+            jobs[repo.relative(repo.csv_path(table.name))] = pool.submit(file_digest, repo.csv_path(table.name))
+        (staging / "codebook.md").write_text(codebook_text(package, tables, read_coding_rules(repo.root)), encoding="utf-8")
+        digests = {name: job.result() for name, job in jobs.items()}
+    desc = descriptor(repo, package, tables, digests)
     (staging / "datapackage.json").write_text(descriptor_text(desc), encoding="utf-8")
     readme = repo.root / "README.md"
     if readme.is_file():

@@ -78,16 +78,15 @@ def csv_path(repo: Repository, table: Table) -> Path:
     return (repo.views_dir / f"{table.name}.csv") if table.group == VIEW_GROUP else repo.csv_path(table.name)
 
 
-def descriptor(repo: Repository, package: Package, tables: dict[str, pa.Table], staged: dict[str, Path]) -> dict:
+def descriptor(repo: Repository, package: Package, tables: dict[str, pa.Table], digests: dict[str, tuple[int, str]]) -> dict:
     """datapackage.json: package metadata from schemas/_package.json, one CSV resource per table
-    (what frictionless validates) with its Parquet twin described under x-parquet. `staged` maps a
-    repository-relative path to the staged file that will be published there (for sizes and hashes)."""
+    (what frictionless validates) with its Parquet twin described under x-parquet. `digests` holds the
+    size and hash of every file it describes, by repository-relative path (file_digest)."""
     meta = package.meta
     sources = tables["sources"].to_pylist() if "sources" in tables else []
 
     def digest(path: Path) -> tuple[int, str]:
-        rel = repo.relative(path)
-        return file_digest(staged.get(rel, path))
+        return digests[repo.relative(path)]
 
     resources = []
     for table in package.tables.values():

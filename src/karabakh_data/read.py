@@ -318,6 +318,18 @@ def parse_column(column: pa.ChunkedArray, field_type: str) -> tuple[pa.Array, pa
     return values, bad, False
 
 
+ASCII_SPACE = re.compile(rb"[ \t\n\x0b\x0c\r]*")  # what bytes.strip() strips
+TEXT_SPACE = re.compile(rb"[ \t\n\x0b\x0c\r\x1c-\x1f]*")  # the ASCII part of what str.strip() strips
+
+
+def _is_blank(data: bytes) -> bool:
+    """Whether the file holds only whitespace (bytes.strip() of an ASCII file, str.strip() of the text
+    otherwise), without copying it: the first byte that is no ASCII space settles it, unless it starts
+    a non-ASCII character, which may be a Unicode space."""
+    first = (ASCII_SPACE if data.isascii() else TEXT_SPACE).match(data).end()
+    return first == len(data) or (data[first] >= 0x80 and not data.decode("utf-8").strip())
+
+
 def _header(data: bytes) -> list[str]:
     """The header's cells, parsed from the first line alone unless a quote could make it span lines."""
     end = data.find(b"\n")
@@ -350,7 +362,7 @@ def read_table(repo: Repository, table: Table) -> tuple[TableData | None, list[P
 
 def _parse(file: str, data: bytes, table: Table) -> tuple[TableData | None, list[Problem]]:
     """The table from the bytes of its (UTF-8) CSV file, or None with the problems that prevent it."""
-    if not (data.strip() if data.isascii() else data.decode("utf-8").strip()):
+    if _is_blank(data):
         return None, [Problem(file, 1, None, None, "header-missing", None, "the file is empty: it needs at least the header line")]
     try:
         header = _header(data)
