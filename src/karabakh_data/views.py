@@ -25,11 +25,6 @@ ACLED_DAY_PRECISIONS = ("day", "days", "week")  # ACLED's event_date is the star
 MID_MONTH_DAY = 15  # month precision: ACLED's mid-month convention
 
 
-def _column(data: TableData, name: str) -> pa.Array:
-    column = data.typed.column(name)
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-
-
 def _positions(keys: pa.Array, table_keys: pa.Array) -> np.ndarray:
     """Row of each key in table_keys (-1 where it is null or absent)."""
     return pc.fill_null(pc.index_in(keys, value_set=table_keys), -1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -66,34 +61,34 @@ class _Context:
     """Per-event lookups shared by both views, each a whole column over the events table."""
 
     def __init__(self, data: dict[str, TableData]):
-        self.data = data
+        self.data, self._combined = data, {}
         events, locations, actors = data["events"], data["locations"], data["actors"]
-        self.event_ids = _column(events, "event_id")
-        self.actor_names = _column(actors, "name")
+        self.event_ids = self._column(events, "event_id")
+        self.actor_names = self._column(actors, "name")
         vocab_actor = data["vocab_actor_type"]
-        self.actor_inter = _take(_column(vocab_actor, "acled_inter"),
-                                 _positions(_column(actors, "actor_type"), _column(vocab_actor, "actor_type")))
+        self.actor_inter = _take(self._column(vocab_actor, "acled_inter"),
+                                 _positions(self._column(actors, "actor_type"), self._column(vocab_actor, "actor_type")))
         # locations: the place (itself or the nearest ancestor with coordinates) and the district
-        location_ids = _column(locations, "location_id")
-        parents = _positions(_column(locations, "parent_location_id"), location_ids)
-        has_point = pc.is_valid(_column(locations, "latitude")).to_numpy(zero_copy_only=False)
-        is_district = pc.fill_null(pc.equal(_column(locations, "location_type"), "district"), False).to_numpy(zero_copy_only=False)
-        at = _positions(_column(events, "location_id"), location_ids)
+        location_ids = self._column(locations, "location_id")
+        parents = _positions(self._column(locations, "parent_location_id"), location_ids)
+        has_point = pc.is_valid(self._column(locations, "latitude")).to_numpy(zero_copy_only=False)
+        is_district = pc.fill_null(pc.equal(self._column(locations, "location_type"), "district"), False).to_numpy(zero_copy_only=False)
+        at = _positions(self._column(events, "location_id"), location_ids)
         self.location_row = at
         self.place_row = np.where(at >= 0, _nearest(parents, has_point)[np.maximum(at, 0)], -1)
         self.district_row = np.where(at >= 0, _nearest(parents, is_district)[np.maximum(at, 0)], -1)
-        self.source_row = _positions(_column(events, "source_id"), _column(data["sources"], "source_id"))
-        self.claimant_row = _positions(_column(events, "claimed_by_actor_id"), _column(actors, "actor_id"))
-        self._sides(data["event_actors"], _column(actors, "actor_id"))
+        self.source_row = _positions(self._column(events, "source_id"), self._column(data["sources"], "source_id"))
+        self.claimant_row = _positions(self._column(events, "claimed_by_actor_id"), self._column(actors, "actor_id"))
+        self._sides(data["event_actors"], self._column(actors, "actor_id"))
 
     def _sides(self, links: TableData, actor_ids: pa.Array) -> None:
         """Side 1: the actors in role perpetrator or initiator, else the first participant; side 2: those
         in a target role, else the (remaining) participants. Each side in (actor_id, role) order."""
         n = len(self.event_ids)
-        event = _positions(_column(links, "event_id"), self.event_ids)
-        actor = _positions(_column(links, "actor_id"), actor_ids)
-        role = _column(links, "role")
-        order = pc.sort_indices(pa.table({"e": arrow_array(event), "a": _column(links, "actor_id"), "r": role}),
+        event = _positions(self._column(links, "event_id"), self.event_ids)
+        actor = _positions(self._column(links, "actor_id"), actor_ids)
+        role = self._column(links, "role")
+        order = pc.sort_indices(pa.table({"e": arrow_array(event), "a": self._column(links, "actor_id"), "r": role}),
                                 sort_keys=[("e", "ascending"), ("a", "ascending"), ("r", "ascending")])
         event, actor, role = event[order.to_numpy()], actor[order.to_numpy()], role.take(order)
         side = np.zeros(len(order), np.int8)
@@ -128,8 +123,16 @@ class _Context:
             names = _take(self.actor_names, actor[rows[~lead]])
             self.more_names[s] = _where(arrow_array(counts > 0), pc.binary_join(pa.ListArray.from_arrays(arrow_array(offsets), names), "; "))
 
+    def _column(self, data: TableData, name: str) -> pa.Array:
+        """A typed column in one chunk, combined once (a CSV file is read in many chunks)."""
+        key = (id(data), name)  # the tables outlive the context: their ids stay theirs
+        if key not in self._combined:
+            column = data.typed.column(name)
+            self._combined[key] = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        return self._combined[key]
+
     def event(self, name: str) -> pa.Array:
-        return _column(self.data["events"], name)
+        return self._column(self.data["events"], name)
 
     def actor_name(self, side: int) -> pa.Array:
         return _take(self.actor_names, self.first_actor[side])
@@ -138,15 +141,15 @@ class _Context:
         return _take(self.actor_inter, self.first_actor[side])
 
     def location(self, name: str, rows: np.ndarray) -> pa.Array:
-        return _take(_column(self.data["locations"], name), rows)
+        return _take(self._column(self.data["locations"], name), rows)
 
     def source(self, name: str) -> pa.Array:
-        return _take(_column(self.data["sources"], name), self.source_row)
+        return _take(self._column(self.data["sources"], name), self.source_row)
 
     def vocabulary(self, table: str, key: pa.Array, column: str) -> pa.Array:
         """vocab table's `column` for each key (null where the key is null or unknown)."""
         vocab = self.data[table]
-        return _take(_column(vocab, column), _positions(key, _column(vocab, table.removeprefix("vocab_"))))
+        return _take(self._column(vocab, column), _positions(key, self._column(vocab, table.removeprefix("vocab_"))))
 
     def claimant(self) -> pa.Array:
         return _take(self.actor_names, self.claimant_row)
@@ -158,7 +161,7 @@ class _Context:
         """POINT (longitude latitude) of each event's place, numbers spelled as Python spells floats."""
         locations = self.data["locations"]
         points = [None if lat is None or lon is None else f"POINT ({lon} {lat})" for lon, lat in
-                  zip(_column(locations, "longitude").to_pylist(), _column(locations, "latitude").to_pylist())]
+                  zip(self._column(locations, "longitude").to_pylist(), self._column(locations, "latitude").to_pylist())]
         return _take(pa.array(points, pa.string()), self.place_row)
 
 
@@ -235,7 +238,11 @@ def _to_arrow(view: Table, rows: pa.Array, columns: dict[str, pa.Array]) -> pa.T
     schema = arrow_schema(view)
     selected = pc.indices_nonzero(rows)
     count = len(selected)
-    arrays = [columns[f.name].take(selected).cast(f.type) if f.name in columns else pa.nulls(count, f.type) for f in schema]
+
+    def pick(column: pa.Array) -> pa.Array:  # every event: no copy of the long text columns
+        return column if count == len(column) else column.take(selected)
+
+    arrays = [pick(columns[f.name]).cast(f.type) if f.name in columns else pa.nulls(count, f.type) for f in schema]
     table = pa.Table.from_arrays(arrays, schema=schema)
     # the events come sorted by event_id from a canonical file: sort only when they do not
     return table if strictly_increasing([table.column("event_id")]) else table.sort_by([("event_id", "ascending")])
