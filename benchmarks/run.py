@@ -1,6 +1,6 @@
 """Benchmark: validate, build, frictionless and the bare reads, whole process, in one run.
 
-    python -m benchmarks.run [--sizes 100000,1000000,2000000] [--skip-frictionless] [--injected] [--workdir DIR]
+    python -m benchmarks.run [--sizes 100000,1000000,2000000] [--skip-frictionless] [--injected] [--export] [--workdir DIR]
 
 For each size N it generates (or reuses) a synthetic package, builds it once, then measures each
 command as a separate process with GNU time: wall seconds and peak resident memory. A command that
@@ -30,6 +30,9 @@ BARE_PARQUET = ("import sys, pyarrow.parquet as pq\n"
 BARE_CSV = ("import sys, pyarrow as pa, pyarrow.csv as c\n"
             "for t in ('events', 'actors', 'locations'): c.read_csv(f'{sys.argv[1]}/data/csv/{t}.csv', "
             "convert_options=c.ConvertOptions(strings_can_be_null=True))")
+BARE_CSV_ALL = ("import sys, pathlib, pyarrow as pa, pyarrow.csv as c\n"
+                "for p in sorted(pathlib.Path(sys.argv[1], 'data', 'csv').glob('*.csv')): c.read_csv(p, "
+                "convert_options=c.ConvertOptions(strings_can_be_null=True))")
 BARE_PANDAS = "import sys, pyarrow.parquet as pq\npq.read_table(f'{sys.argv[1]}/data/parquet/events.parquet').to_pandas()"
 LOAD = "import sys, karabakh_data\nkarabakh_data.load('events', root=sys.argv[1])"
 
@@ -85,7 +88,15 @@ def injected_caught(workdir: Path, events: int, seed: int) -> dict:
             "peak_mb": int(kb) / 1024, "exit": code, "rows_per_s": events / float(wall)}
 
 
-def run(sizes: list[int], skip_frictionless: bool, workdir: Path, seed: int, injected: bool = False) -> list[dict]:
+def exported(root: Path, events: int) -> dict:
+    """`karabakh-data export` (SQLite and GeoJSON, outside build), once: it is not one of the targets."""
+    wall, peak, code = measure_once([str(BIN / "karabakh-data"), "--root", str(root), "export"])
+    return {"events": events, "tool": "export (SQLite, GeoJSON)", "wall_s": wall, "peak_mb": peak, "exit": code,
+            "rows_per_s": events / wall if wall else float("inf")}
+
+
+def run(sizes: list[int], skip_frictionless: bool, workdir: Path, seed: int, injected: bool = False,
+        export: bool = False) -> list[dict]:
     results = []
     for n in sizes:
         root = prepare(workdir, n, seed)
@@ -94,6 +105,7 @@ def run(sizes: list[int], skip_frictionless: bool, workdir: Path, seed: int, inj
             "build": [str(BIN / "karabakh-data"), "--root", str(root), "build"],
             "bare parquet read": [PYTHON, "-c", BARE_PARQUET, str(root)],
             "bare csv read": [PYTHON, "-c", BARE_CSV, str(root)],
+            "bare csv read, every coded table": [PYTHON, "-c", BARE_CSV_ALL, str(root)],
             "load('events')": [PYTHON, "-c", LOAD, str(root)],
             "bare read_table().to_pandas()": [PYTHON, "-c", BARE_PANDAS, str(root)],
         }
@@ -105,6 +117,8 @@ def run(sizes: list[int], skip_frictionless: bool, workdir: Path, seed: int, inj
                             "rows_per_s": n / wall if wall else float("inf")})
         if injected:
             results.append(injected_caught(workdir, n, seed))
+        if export:
+            results.append(exported(root, n))
     return results
 
 
@@ -119,7 +133,8 @@ def table(results: list[dict]) -> str:
                 parts.append(f"frictionless / ours = {by[(n, 'frictionless validate')]['wall_s'] / r['wall_s']:.1f}")
             ratio = "; ".join(parts)
         elif r["tool"] == "build":
-            ratio = f"{r['wall_s'] / by[(n, 'bare csv read')]['wall_s']:.1f}x bare csv read"
+            ratio = (f"{r['wall_s'] / by[(n, 'bare csv read')]['wall_s']:.1f}x bare csv read; "
+                     f"{r['wall_s'] / by[(n, 'bare csv read, every coded table')]['wall_s']:.1f}x bare csv read of every coded table")
         elif r["tool"] == "load('events')":
             ratio = f"{r['wall_s'] / by[(n, 'bare read_table().to_pandas()')]['wall_s']:.2f}x bare to_pandas"
         lines.append(f"| {n:,} | {r['tool']} | {r['wall_s']:.2f} | {r['peak_mb']:.0f} | {r['rows_per_s']:,.0f} | {ratio} | {r['exit']} |")
@@ -139,11 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "karabakh-bench")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--injected", action="store_true", help="also validate a copy with one planted error per rule family")
+    parser.add_argument("--export", action="store_true", help="also time `karabakh-data export` (SQLite, GeoJSON) once")
     args = parser.parse_args(argv)
     if not shutil.which("/usr/bin/time"):
         print("needs GNU time at /usr/bin/time (Debian package 'time')", file=sys.stderr)
         return 2
-    results = run([int(s) for s in args.sizes.split(",")], args.skip_frictionless, args.workdir, args.seed, args.injected)
+    results = run([int(s) for s in args.sizes.split(",")], args.skip_frictionless, args.workdir, args.seed, args.injected, args.export)
     print(table(results))
     return 0
 
