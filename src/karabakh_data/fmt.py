@@ -66,17 +66,29 @@ def serialize_bytes(header: list[str], columns: list[pa.Array]) -> tuple[bytes, 
         return head, memoryview(b"")
     cells = []
     for column in columns:
-        text = pc.fill_null(column.cast(pa.string()), "")
+        if column.null_count == len(column):  # an empty column (a view's not-derivable ones): a constant
+            cells.append(pa.scalar(""))
+            continue
+        text = column.cast(pa.string())
+        text = pc.fill_null(text, "") if text.null_count else text
         text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
         if _needs_quotes(text):
             quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
             text = pc.if_else(pc.match_substring_regex(text, NEEDS_QUOTES), quoted, text)
-        cells.append(text.cast(pa.large_string()))  # 64-bit offsets: a file may pass 2 GiB
-    # each line with its LF: the values buffer of the joined lines is then the file body itself
-    lines = pc.binary_join_element_wise(*cells, pa.scalar(",", pa.large_string()))
-    lines = pc.binary_join_element_wise(lines, pa.scalar("", pa.large_string()), pa.scalar("\n", pa.large_string()))
-    lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+        cells.append(text)
+    # each line ends with its LF (appended to the last cell): the values buffer of the joined lines is
+    # then the file body itself; 64-bit offsets only when the body may pass 2 GiB
+    rows = len(columns[0])
+    last = cells[-1]
+    cells[-1] = pa.scalar("\n") if isinstance(last, pa.Scalar) else pc.binary_join_element_wise(last, "\n", "")
+    size = sum(int(pc.sum(pc.binary_length(c)).as_py() or 0) for c in cells if not isinstance(c, pa.Scalar))
+    wide = size + (len(cells) + 1) * rows >= 1 << 31
+    if wide:
+        cells = [c.cast(pa.large_string()) for c in cells]
+    if all(isinstance(c, pa.Scalar) for c in cells):  # every column empty: the join would give one row
+        cells[0] = pa.array([""] * rows, cells[0].type)
+    lines = pc.binary_join_element_wise(*cells, pa.scalar(",", cells[0].type))
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64 if wide else np.int32)[lines.offset:lines.offset + len(lines) + 1]
     return head, memoryview(lines.buffers()[2]).cast("B")[int(offsets[0]):int(offsets[-1])]  # bytes, not signed chars
 
 

@@ -91,6 +91,7 @@ class TableData:
     bad_cells: dict[str, set[int]] = field(default_factory=dict)  # column -> rows whose cell did not parse
     from_parquet: bool = False
     canonical_cells: bool = False  # every cell of a typed (non-string) column is spelled as fmt spells it
+    dictionaries: dict[str, pa.ChunkedArray] = field(default_factory=dict)  # CSV path: encoded(), as Parquet stores them
 
     @property
     def raw_bytes(self) -> bytes:
@@ -105,10 +106,15 @@ class TableData:
     def num_rows(self) -> int:
         return self.strings.num_rows
 
+    def encoded(self, name: str) -> pa.ChunkedArray | None:
+        """The column dictionary-encoded, for controlled values and repeated identifiers (as the
+        Parquet twin stores them, and as the CSV path encodes them); None for other columns."""
+        return self.typed.encoded(name) if self.from_parquet else self.dictionaries.get(name)
+
     def rows_where(self, name: str, predicate) -> list[int]:
-        """Rows where predicate(values) is true for a typed column. On a dictionary-encoded Parquet
-        column it runs once per distinct value, and rows are looked up only for values it flags."""
-        encoded = self.typed.encoded(name) if self.from_parquet else None
+        """Rows where predicate(values) is true for a typed column. On a dictionary-encoded column it
+        runs once per distinct value, and rows are looked up only for values it flags."""
+        encoded = self.encoded(name)
         if encoded is None:
             return pc.indices_nonzero(pc.fill_null(predicate(self.typed.column(name)), False)).to_pylist()
         rows, start = [], 0
@@ -121,8 +127,8 @@ class TableData:
         return rows
 
     def raw(self, name: str) -> pa.ChunkedArray:
-        """The typed column, still dictionary-encoded when it came so from Parquet (for null tests)."""
-        return (self.typed.encoded(name) if self.from_parquet else None) or self.typed.column(name)
+        """The typed column, dictionary-encoded where it is (for null tests)."""
+        return self.encoded(name) or self.typed.column(name)
 
     def present(self, name: str) -> pa.ChunkedArray:
         """Where the cell is not empty (whether or not it parsed)."""
@@ -407,7 +413,9 @@ def _parse(file: str, data: bytes, table: Table) -> tuple[TableData | None, list
         if rows:
             bad_cells[f.name] = set(rows)
     typed = pa.table(typed_columns, names=table.field_names)
-    result = TableData(table, file, data, strings, typed, bad_cells, canonical_cells=canonical)
+    result = TableData(table, file, data, strings, typed, bad_cells, canonical_cells=canonical,
+                       dictionaries={name: pa.chunked_array([pc.dictionary_encode(typed.column(name).combine_chunks())])
+                                     for name in encoded_fields(table) if table.field(name).type == "string"})
     for name, rows in bad_cells.items():
         kind = table.field(name).type
         for row in sorted(rows):
@@ -483,6 +491,14 @@ def source_texts(repo: Repository, sources: TableData | None, seeds: dict[str, b
     return SourceTexts({i: seeds[i] for i in listed if i in seeds})
 
 
+def encoded_fields(table: Table) -> list[str]:
+    """The columns checked per distinct value: controlled values (dictionary-encoded in Parquet) and
+    identifiers that point into another table, which repeat across rows."""
+    repeated = [fk.fields[0] for fk in table.foreign_keys
+                if len(fk.fields) == 1 and fk.fields[0] not in table.primary_key and fk.fields[0] not in table.categorical]
+    return [f.name for f in table.fields if f.name in table.categorical] + repeated
+
+
 def read_published(repo: Repository, table: Table) -> TableData | None:
     """The table from its Parquet twin, when that twin was written for this very Table Schema
     (the schema is embedded in the file's metadata); None otherwise. The caller decides whether the
@@ -494,10 +510,7 @@ def read_published(repo: Repository, table: Table) -> TableData | None:
     path = repo.parquet_path(table.name)
     if path.is_symlink() or not path.is_file():
         return None
-    # identifiers that point into another table repeat across rows: read as dictionaries (as Parquet
-    # stores them), the checks on them run once per distinct value
-    repeated = [fk.fields[0] for fk in table.foreign_keys
-                if len(fk.fields) == 1 and fk.fields[0] not in table.primary_key and fk.fields[0] not in table.categorical]
+    repeated = [name for name in encoded_fields(table) if name not in table.categorical]  # the rest are stored so
     try:
         parquet_file = pq.ParquetFile(path, read_dictionary=repeated)
         expected = arrow_schema(table)

@@ -53,9 +53,9 @@ class Context:
 
 def joined(data: TableData, fields: tuple[str, ...]) -> pa.Array | pa.ChunkedArray:
     """The fields' cells joined with U+001F, null when any part is empty. When every field is a
-    dictionary-encoded Parquet column, each distinct combination is joined once and the result is
+    dictionary-encoded column, each distinct combination is joined once and the result is
     dictionary-encoded too (the lookups on it then run per combination, not per row)."""
-    encoded = [data.typed.encoded(f) if data.from_parquet else None for f in fields]
+    encoded = [data.encoded(f) for f in fields]
     if any(e is None for e in encoded):
         return pc.binary_join_element_wise(*[data.strings.column(f).combine_chunks() for f in fields], "\x1f")
     chunks = []
