@@ -8,6 +8,8 @@ tests/views_reference.py derives the same views row by row, and the tests requir
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,6 +30,18 @@ MID_MONTH_DAY = 15  # month precision: ACLED's mid-month convention
 def _positions(keys: pa.Array, table_keys: pa.Array) -> np.ndarray:
     """Row of each key in table_keys (-1 where it is null or absent)."""
     return pc.fill_null(pc.index_in(keys, value_set=table_keys), -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _encoded_positions(data: TableData, name: str, table_keys: pa.Array) -> np.ndarray | None:
+    """_positions of a dictionary-encoded column, looked up once per distinct value; None when the
+    column is not encoded."""
+    encoded = data.encoded(name) if hasattr(data, "encoded") else None
+    if encoded is None or encoded.num_chunks != 1:
+        return None
+    chunk = encoded.chunk(0)
+    per_value = _positions(chunk.dictionary, table_keys)
+    indices = pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.where(indices >= 0, per_value[np.maximum(indices, 0)], -1)
 
 
 def _take(column: pa.Array, rows: np.ndarray) -> pa.Array:
@@ -61,7 +75,7 @@ class _Context:
     """Per-event lookups shared by both views, each a whole column over the events table."""
 
     def __init__(self, data: dict[str, TableData]):
-        self.data, self._combined = data, {}
+        self.data, self._combined, self._event_rows = data, {}, None
         events, locations, actors = data["events"], data["locations"], data["actors"]
         self.event_ids = self._column(events, "event_id")
         self.actor_names = self._column(actors, "name")
@@ -73,12 +87,12 @@ class _Context:
         parents = _positions(self._column(locations, "parent_location_id"), location_ids)
         has_point = pc.is_valid(self._column(locations, "latitude")).to_numpy(zero_copy_only=False)
         is_district = pc.fill_null(pc.equal(self._column(locations, "location_type"), "district"), False).to_numpy(zero_copy_only=False)
-        at = _positions(self._column(events, "location_id"), location_ids)
+        at = self._event_positions("location_id", location_ids)
         self.location_row = at
         self.place_row = np.where(at >= 0, _nearest(parents, has_point)[np.maximum(at, 0)], -1)
         self.district_row = np.where(at >= 0, _nearest(parents, is_district)[np.maximum(at, 0)], -1)
-        self.source_row = _positions(self._column(events, "source_id"), self._column(data["sources"], "source_id"))
-        self.claimant_row = _positions(self._column(events, "claimed_by_actor_id"), self._column(actors, "actor_id"))
+        self.source_row = self._event_positions("source_id", self._column(data["sources"], "source_id"))
+        self.claimant_row = self._event_positions("claimed_by_actor_id", self._column(actors, "actor_id"))
         self._sides(data["event_actors"], self._column(actors, "actor_id"))
 
     def _sides(self, links: TableData, actor_ids: pa.Array) -> None:
@@ -131,8 +145,37 @@ class _Context:
             self._combined[key] = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
         return self._combined[key]
 
+    def _event_positions(self, name: str, table_keys: pa.Array) -> np.ndarray:
+        """_positions of an events column (per distinct value where it is dictionary-encoded)."""
+        events = self.data["events"]
+        found = _encoded_positions(events, name, table_keys)
+        found = _positions(self._column(events, name), table_keys) if found is None else found
+        return found if self._event_rows is None else found[self._event_rows]
+
+    def subset(self, rows: np.ndarray) -> "_Context":
+        """The same lookups for the given events only (a view that holds few of them derives its
+        columns for those alone)."""
+        other = copy.copy(self)
+        other._event_rows, other._combined = rows, dict(self._combined)
+        for name in ("location_row", "place_row", "district_row", "source_row", "claimant_row"):
+            setattr(other, name, getattr(self, name)[rows])
+        other.first_actor = {s: a[rows] for s, a in self.first_actor.items()}
+        other.more_names = {s: a.take(arrow_array(rows)) for s, a in self.more_names.items()}
+        other._events = {}
+        return other
+
     def event(self, name: str) -> pa.Array:
-        return self._column(self.data["events"], name)
+        column = self._column(self.data["events"], name)
+        if self._event_rows is None:
+            return column
+        if name not in self._events:
+            self._events[name] = column.take(arrow_array(self._event_rows))
+        return self._events[name]
+
+    def event_vocabulary(self, table: str, name: str, column: str) -> pa.Array:
+        """vocab table's `column` for each event's value of `name` (null where it is null or unknown)."""
+        vocab = self.data[table]
+        return _take(self._column(vocab, column), self._event_positions(name, self._column(vocab, table.removeprefix("vocab_"))))
 
     def actor_name(self, side: int) -> pa.Array:
         return _take(self.actor_names, self.first_actor[side])
@@ -187,14 +230,18 @@ def _notes(ctx: _Context) -> pa.Array:
     return pc.if_else(asserted, summary, pc.binary_join_element_wise(summary, attribution, ""))
 
 
-def acled_columns(ctx: _Context) -> tuple[pa.Array, dict[str, pa.Array]]:
-    """The events the view holds (a mask), and the derived columns over all events."""
+def acled_rows(ctx: _Context) -> pa.Array:
+    """The events the view holds: those with ACLED codes."""
+    return pc.is_valid(ctx.event("acled_event_type"))
+
+
+def acled_columns(ctx: _Context) -> dict[str, pa.Array]:
     date = _acled_date(ctx)
     inter2 = ctx.inter(2)
     place = ctx.place_row
     columns = {
         "event_id": ctx.event("event_id"), "event_date": date, "year": _year(date),
-        "time_precision": _where(pc.is_valid(date), ctx.vocabulary("vocab_date_precision", ctx.event("date_precision"), "acled_time_precision")),
+        "time_precision": _where(pc.is_valid(date), ctx.event_vocabulary("vocab_date_precision", "date_precision", "acled_time_precision")),
         "disorder_type": ctx.event("acled_disorder_type"), "event_type": ctx.event("acled_event_type"),
         "sub_event_type": ctx.event("acled_sub_event_type"),
         "actor1": ctx.actor_name(1), "assoc_actor_1": ctx.more_names[1], "inter1": ctx.inter(1),
@@ -206,13 +253,17 @@ def acled_columns(ctx: _Context) -> tuple[pa.Array, dict[str, pa.Array]]:
         "source": ctx.source("publisher"), "notes": _notes(ctx), "fatalities": ctx.event("fatalities_best"),
         "factuality": ctx.event("factuality"), "quote": ctx.event("quote"),
     }
-    return pc.is_valid(ctx.event("acled_event_type")), columns
+    return columns
 
 
-def ged_columns(ctx: _Context) -> tuple[pa.Array, dict[str, pa.Array]]:
+def ged_rows(ctx: _Context) -> pa.Array:
+    """The events the view holds: violent ones (PLOVER ASSAULT) that occurred or are claimed to have."""
+    allows = ctx.event_vocabulary("vocab_factuality", "factuality", "allows_acled")
+    return pc.and_(pc.fill_null(pc.equal(ctx.event("plover_event_type"), VIOLENT_PLOVER_TYPE), False), pc.fill_null(allows, False))
+
+
+def ged_columns(ctx: _Context) -> dict[str, pa.Array]:
     factuality = ctx.event("factuality")
-    allows = ctx.vocabulary("vocab_factuality", factuality, "allows_acled")
-    rows = pc.and_(pc.fill_null(pc.equal(ctx.event("plover_event_type"), VIOLENT_PLOVER_TYPE), False), pc.fill_null(allows, False))
     title, path = ctx.source("title"), ctx.source("path")
     place = ctx.place_row
     columns = {
@@ -225,33 +276,33 @@ def ged_columns(ctx: _Context) -> tuple[pa.Array, dict[str, pa.Array]]:
         "where_prec": ctx.place_precision("vocab_geo_precision", "ged_where_prec"), "where_coordinates": ctx.location("name", place),
         "where_description": ctx.location("quote", ctx.location_row), "adm_1": ctx.location("name", ctx.district_row),
         "latitude": ctx.location("latitude", place), "longitude": ctx.location("longitude", place), "geom_wkt": ctx.wkt(),
-        "date_prec": ctx.vocabulary("vocab_date_precision", ctx.event("date_precision"), "ged_date_prec"),
+        "date_prec": ctx.event_vocabulary("vocab_date_precision", "date_precision", "ged_date_prec"),
         "date_start": ctx.event("date_start"), "date_end": ctx.event("date_end"),
         "deaths_unknown": ctx.event("fatalities_best"), "best": ctx.event("fatalities_best"),
         "high": ctx.event("fatalities_high"), "low": ctx.event("fatalities_low"),
         "factuality": factuality, "quote": ctx.event("quote"),
     }
-    return rows, columns
+    return columns
 
 
-def _to_arrow(view: Table, rows: pa.Array, columns: dict[str, pa.Array]) -> pa.Table:
+def _to_arrow(view: Table, columns: dict[str, pa.Array]) -> pa.Table:
     schema = arrow_schema(view)
-    selected = pc.indices_nonzero(rows)
-    count = len(selected)
-
-    def pick(column: pa.Array) -> pa.Array:  # every event: no copy of the long text columns
-        return column if count == len(column) else column.take(selected)
-
-    arrays = [pick(columns[f.name]).cast(f.type) if f.name in columns else pa.nulls(count, f.type) for f in schema]
+    count = len(columns["event_id"])
+    arrays = [columns[f.name].cast(f.type) if f.name in columns else pa.nulls(count, f.type) for f in schema]
     table = pa.Table.from_arrays(arrays, schema=schema)
     # the events come sorted by event_id from a canonical file: sort only when they do not
     return table if strictly_increasing([table.column("event_id")]) else table.sort_by([("event_id", "ascending")])
 
 
-BUILDERS = {"acled_view": acled_columns, "ged_view": ged_columns}
+BUILDERS = {"acled_view": (acled_rows, acled_columns), "ged_view": (ged_rows, ged_columns)}
 
 
 def build_views(package: Package, data: dict[str, TableData]) -> dict[str, pa.Table]:
     """Every view as a plain Arrow table (no dictionary columns), sorted by event_id."""
-    ctx = _Context(data)
-    return {view.name: _to_arrow(view, *BUILDERS[view.name](ctx)) for view in package.views}
+    ctx, views = _Context(data), {}
+    for view in package.views:
+        rows, columns = BUILDERS[view.name]
+        selected = pc.indices_nonzero(rows(ctx)).to_numpy()
+        # a view of every event uses the columns as they are; one of a few derives them for those alone
+        views[view.name] = _to_arrow(view, columns(ctx if len(selected) == len(ctx.event_ids) else ctx.subset(selected)))
+    return views
