@@ -29,17 +29,18 @@ from .problems import Problem
 from .publish import (
     PARQUET_README,
     VIEWS_README,
+    arrow_table,
     csv_path,
     descriptor,
     descriptor_text,
     file_digest,
-    published_tables,
     readme_text,
     write_csv,
     write_parquet,
 )
 from .repository import Repository, file_sha256
 from .validate import Validation, recorded_hashes, validate
+from .views import build_views
 
 
 @dataclass
@@ -78,7 +79,7 @@ def _stage(repo: Repository, validation: Validation, staging: Path) -> None:
     Files are written and hashed on two threads (the Parquet writer, the CSV serialiser and hashlib
     release the GIL); what each file holds does not depend on the order they are written in."""
     package = validation.package
-    tables = published_tables(package, validation.data)
+    tables = {table.name: arrow_table(validation.data[table.name]) for table in package.coded}
     for folder, readme in (("parquet", PARQUET_README), ("views", VIEWS_README)):
         (staging / folder).mkdir()
         (staging / folder / "README.md").write_text(readme, encoding="utf-8")
@@ -87,15 +88,22 @@ def _stage(repo: Repository, validation: Validation, staging: Path) -> None:
         write(table, path)
         return file_digest(path)
 
+    def parquet(names):
+        for name in sorted(names, key=lambda n: -tables[n].nbytes):  # largest first: the two threads finish together
+            jobs[repo.relative(repo.parquet_path(name))] = pool.submit(written, write_parquet, tables[name],
+                                                                       staging / "parquet" / f"{name}.parquet")
+
     jobs = {}  # repository-relative path of the published file -> (size, hash) once written
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for name, table in sorted(tables.items(), key=lambda item: -item[1].nbytes):  # largest first: the two finish together
-            jobs[repo.relative(repo.parquet_path(name))] = pool.submit(written, write_parquet, table, staging / "parquet" / f"{name}.parquet")
+        parquet(list(tables))
+        for table in package.coded:
+            jobs[repo.relative(repo.csv_path(table.name))] = pool.submit(file_digest, repo.csv_path(table.name))
+        views = build_views(package, validation.data)  # while the coded tables are written
+        tables.update(views)
+        parquet(list(views))
         for view in package.views:
             jobs[repo.relative(csv_path(repo, view))] = pool.submit(written, partial(write_csv, view), tables[view.name],
                                                                    staging / "views" / f"{view.name}.csv")
-        for table in package.coded:
-            jobs[repo.relative(repo.csv_path(table.name))] = pool.submit(file_digest, repo.csv_path(table.name))
         (staging / "codebook.md").write_text(codebook_text(package, tables, read_coding_rules(repo.root)), encoding="utf-8")
         digests = {name: job.result() for name, job in jobs.items()}
     desc = descriptor(repo, package, tables, digests)

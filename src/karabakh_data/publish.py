@@ -47,15 +47,6 @@ def arrow_table(data: TableData) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema).combine_chunks()
 
 
-def published_tables(package: Package, data: dict[str, TableData]) -> dict[str, pa.Table]:
-    """Every published table in its Arrow form: the coded tables, then the views derived from them."""
-    from .views import build_views
-
-    tables = {table.name: arrow_table(data[table.name]) for table in package.coded}
-    tables.update(build_views(package, data))
-    return tables
-
-
 def write_parquet(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, **PARQUET_SETTINGS)
 
