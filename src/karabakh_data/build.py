@@ -94,10 +94,12 @@ def _stage(repo: Repository, validation: Validation, staging: Path) -> None:
                                                                        staging / "parquet" / f"{name}.parquet")
 
     jobs = {}  # repository-relative path of the published file -> (size, hash) once written
+    digests = {}
     with ThreadPoolExecutor(max_workers=2) as pool:
         parquet(list(tables))
-        for table in package.coded:
-            jobs[repo.relative(repo.csv_path(table.name))] = pool.submit(file_digest, repo.csv_path(table.name))
+        for table in package.coded:  # validate hashed the bytes it read
+            path = repo.csv_path(table.name)
+            digests[repo.relative(path)] = (path.stat().st_size, "sha256:" + validation.csv_sha256[table.name])
         views = build_views(package, validation.data)  # while the coded tables are written
         tables.update(views)
         parquet(list(views))
@@ -105,7 +107,7 @@ def _stage(repo: Repository, validation: Validation, staging: Path) -> None:
             jobs[repo.relative(csv_path(repo, view))] = pool.submit(written, partial(write_csv, view), tables[view.name],
                                                                    staging / "views" / f"{view.name}.csv")
         (staging / "codebook.md").write_text(codebook_text(package, tables, read_coding_rules(repo.root)), encoding="utf-8")
-        digests = {name: job.result() for name, job in jobs.items()}
+        digests.update({name: job.result() for name, job in jobs.items()})
     desc = descriptor(repo, package, tables, digests)
     (staging / "datapackage.json").write_text(descriptor_text(desc), encoding="utf-8")
     readme = repo.root / "README.md"

@@ -10,6 +10,7 @@ CSV files (CI runs it); `validate --from-csv` reads every CSV file whatever the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -77,9 +78,11 @@ def _table_checks(data: TableData) -> list[Problem]:
 
 
 def _read_tables(repo: Repository, package: Package, result: Validation, from_csv: bool,
-                 pool: ThreadPoolExecutor) -> tuple[list[Future], Future]:
+                 pool: ThreadPoolExecutor) -> tuple[list[Future], Future, dict[str, Future]]:
     """Read every table (from its Parquet twin where datapackage.json vouches for both files) and
-    start its own checks in the pool; returns their futures, and that of reading the seed files."""
+    start its own checks in the pool; returns their futures, that of reading the seed files, and
+    those of hashing the CSV files read (by table)."""
+    hashed = {}
     recorded = {} if from_csv else recorded_hashes(repo)
     twins = {t.name: (repo.csv_path(t.name), repo.parquet_path(t.name)) for t in package.coded}
     twins = {name: paths for name, paths in twins.items()
@@ -106,11 +109,13 @@ def _read_tables(repo: Repository, package: Package, result: Validation, from_cs
         if data is None:
             data, problems = read_table(repo, table)
             check = pool.submit(_table_checks, data) if data is not None else None
+            if data is not None and table.name not in result.csv_sha256:  # hashed from the bytes already read
+                hashed[table.name] = pool.submit(lambda raw: hashlib.sha256(raw).hexdigest(), data.raw_bytes)
         result.problems += problems
         if data is not None:
             result.data[table.name] = data
             checks.append(check)
-    return checks, seeds
+    return checks, seeds, hashed
 
 
 def validate(repo: Repository, from_csv: bool = False) -> Validation:
@@ -122,12 +127,13 @@ def validate(repo: Repository, from_csv: bool = False) -> Validation:
     # two workers, as many as the machines CI runs on have cores: Arrow kernels, NumPy and hashlib
     # release the GIL, so the independent checks run side by side
     with ThreadPoolExecutor(max_workers=2) as pool:
-        checks, seeds = _read_tables(repo, package, result, from_csv, pool)
+        checks, seeds, hashed = _read_tables(repo, package, result, from_csv, pool)
         texts = source_texts(repo, result.data.get("sources"), seeds.result())
         ctx = Context(repo, package, result.data, texts)
         rules = [pool.submit(lambda rule: list(rule(ctx)), rule) for rule in RULE_CHECKS]
         for future in checks + rules:
             result.problems += future.result()
+        result.csv_sha256.update({name: digest.result() for name, digest in hashed.items()})
     result.problems += check_canonical(result.data)
     result.problems += check_release(repo, package, result.data, result.csv_sha256)
     result.problems += check_descriptor(repo)
