@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .problems import Problem
-from .read import TableData, read_table, source_texts, value_bytes
+from .read import TableData, holds_any_byte, read_table, source_texts, value_bytes
 from .repository import Repository, write_text_atomically
 from .schemas import SchemaError, load_package
 from .spans import SpanError, locate
@@ -45,18 +45,6 @@ def canonical_column(column: pa.Array, field_type: str, bad: pa.Array | None = N
     return spelled
 
 
-def _needs_quotes(text: pa.Array) -> bool:
-    """Whether any cell holds a character that QUOTE_MINIMAL quotes: a byte-range test clears most
-    columns (identifiers, numbers, dates) at once, a memchr per character the rest."""
-    from .read import byte_range
-
-    if not len(text) or byte_range(text)[0] > ord(","):  # ',' is the largest of the four
-        return False
-    data = text.buffers()[2]
-    raw = data.to_pybytes() if data is not None else b""
-    return any(c in raw for c in (b",", b'"', b"\n", b"\r"))
-
-
 def serialize_bytes(header: list[str], columns: list[pa.Array]) -> tuple[bytes, memoryview]:
     """CSV bytes with LF line endings and minimal quoting, built column-wise in Arrow (the same bytes
     as csv.writer with QUOTE_MINIMAL, at a fraction of the cost on large tables): the header line, and
@@ -72,7 +60,7 @@ def serialize_bytes(header: list[str], columns: list[pa.Array]) -> tuple[bytes, 
         text = column.cast(pa.string())
         text = pc.fill_null(text, "") if text.null_count else text
         text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-        if _needs_quotes(text):
+        if holds_any_byte(text, b',"\n\r'):  # what QUOTE_MINIMAL quotes
             quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
             text = pc.if_else(pc.match_substring_regex(text, NEEDS_QUOTES), quoted, text)
         cells.append(text)

@@ -91,6 +91,7 @@ class TableData:
     bad_cells: dict[str, set[int]] = field(default_factory=dict)  # column -> rows whose cell did not parse
     from_parquet: bool = False
     canonical_cells: bool = False  # every cell of a typed (non-string) column is spelled as fmt spells it
+    record_lines: list[int] | None = None  # line of each row, when the strict parse already counted them
     dictionaries: dict[str, pa.ChunkedArray] = field(default_factory=dict)  # CSV path: encoded(), as Parquet stores them
 
     @property
@@ -143,19 +144,19 @@ class TableData:
         return pc.take(self.strings.column(name), rows)
 
     @cached_property
-    def _record_lines(self) -> list[int]:
-        # Only computed when a problem needs a line number: a cell may span several lines.
-        reader = csv.reader(io.StringIO(self.text, newline=""))
-        lines, previous = [], 0
-        for record in reader:
-            if record:  # pyarrow skips blank lines: so must the numbering
-                lines.append(previous + 1)
-            previous = reader.line_num
-        return lines[1:]
+    def _record_lines(self) -> list[int] | np.ndarray:
+        # Only computed when a problem needs a line number (or given by the strict parse that ran):
+        # a cell may span several lines, and pyarrow skips blank lines, so must the numbering.
+        if self.record_lines is not None:
+            return self.record_lines
+        raw = self.raw_bytes
+        if b'"' not in raw and b"\r" not in raw:  # every LF ends a line and a record: numbered by NumPy
+            return _nonblank_lines(raw)[1:]
+        return _strict_records(self.text, strict=False)[1][1:]
 
     def line(self, row: int) -> int | None:
         lines = self._record_lines
-        return lines[row] if 0 <= row < len(lines) else None
+        return int(lines[row]) if 0 <= row < len(lines) else None
 
     def record(self, row: int) -> str:
         values = [self.strings.column(k)[row].as_py() for k in self.table.primary_key]
@@ -199,16 +200,38 @@ def _control_chars(file: str, data: bytes) -> list[Problem]:
     return []
 
 
+def value_buffer(chunk: pa.Array) -> memoryview:
+    """The bytes of a string array's values (of its own rows only, when it is a slice of a larger one)."""
+    buffers = chunk.buffers()
+    if len(chunk) == 0 or len(buffers) < 3 or buffers[2] is None:
+        return memoryview(b"")
+    width = np.int64 if pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type) else np.int32
+    offsets = np.frombuffer(buffers[1], dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
+    return memoryview(buffers[2]).cast("B")[int(offsets[0]):int(offsets[-1])]
+
+
 def byte_range(values) -> tuple[int, int]:
-    """Smallest and largest byte in the data buffers behind the values (a SIMD reduction: a few
-    milliseconds for a 2M-row column), which can clear a whole column at once."""
+    """Smallest and largest byte of the values (a SIMD reduction: a few milliseconds for a 2M-row
+    column), which can clear a whole column at once."""
     low, high = 255, 0
     for chunk in (values.chunks if isinstance(values, pa.ChunkedArray) else [values]):
-        data = chunk.buffers()[2] if len(chunk.buffers()) > 2 else None
-        if data is not None and data.size:
+        data = value_buffer(chunk)
+        if len(data):
             array = np.frombuffer(data, dtype=np.uint8)
             low, high = min(low, int(array.min())), max(high, int(array.max()))
     return low, high
+
+
+def holds_any_byte(values, chars: bytes) -> bool:
+    """Whether any value holds one of the given (ASCII) bytes: the byte range clears most columns at
+    once, a memchr per byte (on a copy of the values) settles the rest."""
+    if byte_range(values)[0] > max(chars):
+        return False
+    for chunk in (values.chunks if isinstance(values, pa.ChunkedArray) else [values]):
+        raw = bytes(value_buffer(chunk))
+        if any(bytes([c]) in raw for c in chars):
+            return True
+    return False
 
 
 def value_bytes(column) -> int:
@@ -237,20 +260,39 @@ def _check_header(file: str, header: list[str], table: Table) -> list[Problem]:
     return problems
 
 
-def _syntax_problems(file: str, text: str, width: int) -> list[Problem]:
-    """Locate malformed records with the stdlib reader (only run once pyarrow has refused the file)."""
-    problems = []
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def _strict_records(text: str, file: str = "", width: int | None = None, strict: bool = True) -> tuple[list[Problem], list[int]]:
+    """One pass of the stdlib's (strict) reader: malformed records (with `width`, also rows whose cell
+    count differs from the header's), and the line on which each non-blank record starts (the header's
+    first)."""
+    problems, lines = [], []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=strict)
     previous = 0
     try:
         for record in reader:
-            if previous and len(record) != width:
+            if record:
+                lines.append(previous + 1)
+            if width is not None and previous and len(record) != width:
                 problems.append(Problem(file, previous + 1, None, None, "csv-ragged-row", ",".join(record)[:200],
                                         f"the row has {len(record)} cells, the header has {width}"))
             previous = reader.line_num
     except csv.Error as exc:
         problems.append(Problem(file, reader.line_num, None, None, "csv-syntax", None, f"malformed CSV: {exc}"))
-    return problems
+    return problems, lines
+
+
+def _syntax_problems(file: str, text: str, width: int) -> list[Problem]:
+    """Locate malformed records with the stdlib reader (only run once pyarrow has refused the file)."""
+    return _strict_records(text, file, width)[0]
+
+
+def _nonblank_lines(data: bytes, block: int = 1 << 26) -> np.ndarray:
+    """1-based numbers of the lines that are not empty, for a file in which every LF ends a line (no
+    CR): NumPy finds the line breaks block by block."""
+    array = np.frombuffer(data, dtype=np.uint8)
+    breaks = np.concatenate([start + np.flatnonzero(array[start:start + block] == 10) for start in range(0, len(array), block)]
+                            or [np.zeros(0, np.int64)])
+    starts, ends = np.r_[0, breaks + 1], np.r_[breaks, len(array)]
+    return np.flatnonzero(ends > starts) + 1
 
 
 def arrow_array(values: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
@@ -395,11 +437,13 @@ def _parse(file: str, data: bytes, table: Table) -> tuple[TableData | None, list
         return None, problems + _syntax_problems(file, data.decode("utf-8"), len(header))
     # without a quote character in the file no cell can hold a quote or a line break: the check
     # below, a regular expression over every cell, is needed only when there is one
-    if b'"' in data and any(pc.any(pc.match_substring_regex(strings.column(name), r'["\n]')).as_py() for name in header):
+    record_lines = None
+    if b'"' in data and any(holds_any_byte(strings.column(name), b'"\n') for name in header):
         # a stray or unclosed quote makes pyarrow fold rows into one cell: let the strict parser judge
-        found = _syntax_problems(file, data.decode("utf-8"), len(header))
+        found, record_lines = _strict_records(data.decode("utf-8"), file, len(header))
         if found:
             return None, problems + found
+        record_lines = record_lines[1:]
     if strings.num_rows == 0:
         strings = pa.table({name: pa.array([], pa.string()) for name in header})
     strings = strings.select(table.field_names)
@@ -413,7 +457,7 @@ def _parse(file: str, data: bytes, table: Table) -> tuple[TableData | None, list
         if rows:
             bad_cells[f.name] = set(rows)
     typed = pa.table(typed_columns, names=table.field_names)
-    result = TableData(table, file, data, strings, typed, bad_cells, canonical_cells=canonical,
+    result = TableData(table, file, data, strings, typed, bad_cells, canonical_cells=canonical, record_lines=record_lines,
                        dictionaries={name: pa.chunked_array([pc.dictionary_encode(typed.column(name).combine_chunks())])
                                      for name in encoded_fields(table) if table.field(name).type == "string"})
     for name, rows in bad_cells.items():
