@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from .codebook import codebook_text, read_coding_rules
 from .exports import locations_geojson, write_sqlite
 from .problems import Problem
@@ -204,8 +206,6 @@ def export(repo: Repository, check: bool = False) -> BuildResult:
     if problems:
         return BuildResult(problems=problems)
     package = validation.package
-    import pyarrow.parquet as pq
-
     tables = {name: pq.read_table(repo.parquet_path(name)) for name in package.tables}
     with _staging(repo) as staging:
         write_sqlite(package, tables, staging / "karabakh.sqlite")
