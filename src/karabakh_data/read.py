@@ -152,7 +152,7 @@ class TableData:
         raw = self.raw_bytes
         if b'"' not in raw and b"\r" not in raw:  # every LF ends a line and a record: numbered by NumPy
             return _nonblank_lines(raw)[1:]
-        return _strict_records(self.text, strict=False)[1][1:]
+        return _csv_records(self.text, strict=False)[1][1:]
 
     def line(self, row: int) -> int | None:
         lines = self._record_lines
@@ -260,8 +260,8 @@ def _check_header(file: str, header: list[str], table: Table) -> list[Problem]:
     return problems
 
 
-def _strict_records(text: str, file: str = "", width: int | None = None, strict: bool = True) -> tuple[list[Problem], list[int]]:
-    """One pass of the stdlib's (strict) reader: malformed records (with `width`, also rows whose cell
+def _csv_records(text: str, file: str = "", width: int | None = None, strict: bool = True) -> tuple[list[Problem], list[int]]:
+    """One pass of the stdlib's csv reader (strict by default): malformed records (with `width`, also rows whose cell
     count differs from the header's), and the line on which each non-blank record starts (the header's
     first)."""
     problems, lines = [], []
@@ -282,7 +282,7 @@ def _strict_records(text: str, file: str = "", width: int | None = None, strict:
 
 def _syntax_problems(file: str, text: str, width: int) -> list[Problem]:
     """Locate malformed records with the stdlib reader (only run once pyarrow has refused the file)."""
-    return _strict_records(text, file, width)[0]
+    return _csv_records(text, file, width)[0]
 
 
 def _nonblank_lines(data: bytes, block: int = 1 << 26) -> np.ndarray:
@@ -440,7 +440,7 @@ def _parse(file: str, data: bytes, table: Table) -> tuple[TableData | None, list
     record_lines = None
     if b'"' in data and any(holds_any_byte(strings.column(name), b'"\n') for name in header):
         # a stray or unclosed quote makes pyarrow fold rows into one cell: let the strict parser judge
-        found, record_lines = _strict_records(data.decode("utf-8"), file, len(header))
+        found, record_lines = _csv_records(data.decode("utf-8"), file, len(header))
         if found:
             return None, problems + found
         record_lines = record_lines[1:]

@@ -75,7 +75,8 @@ class _Context:
     """Per-event lookups shared by both views, each a whole column over the events table."""
 
     def __init__(self, data: dict[str, TableData]):
-        self.data, self._combined, self._event_rows = data, {}, None
+        self.data, self._combined = data, {}
+        self._event_rows, self._events = None, {}  # with subset(): the events it holds, and their columns
         events, locations, actors = data["events"], data["locations"], data["actors"]
         self.event_ids = self._column(events, "event_id")
         self.actor_names = self._column(actors, "name")
