@@ -24,7 +24,8 @@ from .repository import Repository, write_text_atomically
 from .schemas import SchemaError, load_package
 from .spans import SpanError, locate
 
-NEEDS_QUOTES = r'[",\r\n]'  # what csv.QUOTE_MINIMAL quotes
+QUOTED_BYTES = b',"\r\n'  # a cell holding one of these is what csv.QUOTE_MINIMAL quotes
+NEEDS_QUOTES = "[" + QUOTED_BYTES.decode() + "]"
 DIGITS = re.compile(r"[0-9]{1,18}")
 
 
@@ -60,7 +61,7 @@ def serialize_bytes(header: list[str], columns: list[pa.Array]) -> tuple[bytes, 
         text = column.cast(pa.string())
         text = pc.fill_null(text, "") if text.null_count else text
         text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-        if holds_any_byte(text, b',"\n\r'):  # what QUOTE_MINIMAL quotes
+        if holds_any_byte(text, QUOTED_BYTES):
             quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
             text = pc.if_else(pc.match_substring_regex(text, NEEDS_QUOTES), quoted, text)
         cells.append(text)

@@ -236,7 +236,7 @@ def holds_any_byte(values, chars: bytes) -> bool:
 
 def value_bytes(column) -> int:
     """The bytes the values of a string column take (nulls take none)."""
-    return sum(int(pc.sum(pc.binary_length(chunk)).as_py() or 0) for chunk in column.chunks) if column.num_chunks else 0
+    return sum(len(value_buffer(chunk)) for chunk in column.chunks)
 
 
 def _check_header(file: str, header: list[str], table: Table) -> list[Problem]:
