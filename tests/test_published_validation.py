@@ -133,3 +133,22 @@ def test_binary_search_membership_agrees_with_is_in(monkeypatch):
             values[0] = None
         expected = pc.is_in(pa.array(values, pa.string()), value_set=pa.array(reference)).to_pylist()
         assert rules.is_member(pa.array(values, pa.string()), pa.array(reference)).to_pylist() == expected
+
+
+def test_a_dangling_reference_in_a_twin_is_spelled_without_decoding_its_column(scratch):
+    # at 2M events decoding a dictionary column whole costs tens of MB; only the reported rows are spelled
+    _tamper(scratch, "events", "evt-0003", "location_id", "loc-9999")
+    result = validate(scratch)
+    events = result.data["events"]
+    assert events.from_parquet
+    assert [(p.record, p.field, p.value) for p in result.problems if p.rule == "foreign-key"] == [("evt-0003", "location_id", "loc-9999")]
+    assert "location_id" not in events.typed._columns
+
+
+def test_asking_whether_a_source_is_known_does_not_decode_its_text():
+    from karabakh_data.read import SourceTexts
+
+    texts = SourceTexts({"src-ascii": b"plain text", "src-utf8": "caf\u00e9".encode(), "src-bad": b"\xff"})
+    assert "src-ascii" in texts and "src-utf8" in texts and "src-bad" not in texts and "src-none" not in texts
+    assert texts._texts == {"src-utf8": "caf\u00e9"}  # decoded on reading, to learn it is UTF-8; the ASCII one never
+    assert texts["src-ascii"] == "plain text" and texts.chars("src-utf8") == 4

@@ -140,7 +140,11 @@ class TableData:
         if self.from_parquet:
             from .fmt import canonical_column
 
-            return canonical_column(pc.take(self.typed.column(name), rows), self.table.field(name).type)
+            column = self.raw(name)  # taken before decoding: a dictionary column is not decoded whole
+            picked = pc.take(column, rows)
+            if pa.types.is_dictionary(picked.type):
+                picked = picked.cast(picked.type.value_type)
+            return canonical_column(picked, self.table.field(name).type)
         return pc.take(self.strings.column(name), rows)
 
     @cached_property
@@ -507,6 +511,9 @@ class SourceTexts(Mapping):
         if source_id not in self._texts:
             self._texts[source_id] = self.raw[source_id].decode("ascii")
         return self._texts[source_id]
+
+    def __contains__(self, source_id) -> bool:  # Mapping's own would decode the text to answer
+        return source_id in self.raw
 
     def __iter__(self):
         return iter(self.raw)

@@ -139,16 +139,18 @@ def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
                 continue  # the parent's own problems are reported; nothing to look up against
             reference = _keys(parent, fk.reference_fields)[0].drop_null()
             if len(fk.fields) == 1:  # looked up once per distinct value when the column is dictionary-encoded
-                keys = data.strings.column(fk.fields[0])  # read from Parquet: spelled only for the rows reported
                 missing = data.rows_where(fk.fields[0], lambda v: pc.and_(pc.is_valid(v), pc.invert(is_member(v, reference))))
+                # spelled for the rows reported only: decoding a whole dictionary column costs its size in memory
+                values = data.cells(fk.fields[0], pa.array(missing, pa.int64())).to_pylist()
                 partial = pa.array([], pa.bool_())
             else:
                 keys, present, partial = _keys(data, fk.fields)
                 missing = _rows_where(pc.and_(present, pc.invert(pc.is_in(keys, value_set=reference))))
+                values = keys.take(pa.array(missing, pa.int64())).to_pylist()
             label = ",".join(fk.fields)
             target = f"{fk.resource}.{','.join(fk.reference_fields)}"
-            for row in missing:
-                value = keys[row].as_py().replace("\x1f", " / ")
+            for row, value in zip(missing, values):
+                value = value.replace("\x1f", " / ")
                 yield data.problem(row, label, "foreign-key", f"{value!r} is not a value of {target}", value)
             for row in pc.indices_nonzero(partial).to_pylist():
                 yield data.problem(row, label, "foreign-key-partial", f"set all of ({label}) or none of them", None)
