@@ -344,7 +344,7 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
     if data is None:
         return
     typed = data.typed
-    factuality, claimant = data.raw("factuality"), typed.column("claimed_by_actor_id")
+    factuality, claimant = data.raw("factuality"), data.raw("claimed_by_actor_id")
     disorder, etype, subtype = (data.raw(c) for c in ACLED_FIELDS)
     acled_set = [pc.is_valid(c) for c in (disorder, etype, subtype)]
     any_acled = pc.or_(pc.or_(acled_set[0], acled_set[1]), acled_set[2])
@@ -376,11 +376,13 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
     # only rows that name a claimant and links in the claimant role take part: keys are joined for those
     claim_rows = pc.indices_nonzero(pc.is_valid(data.raw("claimed_by_actor_id")))
     link_rows = pc.indices_nonzero(pc.fill_null(pc.equal(links.raw("role"), ROLE_CLAIMANT), False))
-    claim_keys = pc.binary_join_element_wise(pc.take(typed.column("event_id"), claim_rows), pc.take(claimant, claim_rows), "\x1f")
+    claimants = pc.take(data.raw("claimed_by_actor_id"), claim_rows)  # decoded for these rows only
+    claimants = claimants.cast(claimants.type.value_type) if pa.types.is_dictionary(claimants.type) else claimants
+    claim_keys = pc.binary_join_element_wise(pc.take(typed.column("event_id"), claim_rows), claimants, "\x1f")
     link_keys = pc.binary_join_element_wise(*(pc.take(links.typed.column(c), link_rows) for c in ("event_id", "actor_id")), "\x1f")
     linked = pc.is_in(claim_keys, value_set=link_keys)
     for row in pc.take(claim_rows, pc.indices_nonzero(pc.invert(linked))).to_pylist():
-        yield data.problem(row, "claimed_by_actor_id", "claimant-link", f"event_actors needs the row ({typed.column('event_id')[row]}, {claimant[row]}, {ROLE_CLAIMANT})")
+        yield data.problem(row, "claimed_by_actor_id", "claimant-link", f"event_actors needs the row ({typed.column('event_id')[row]}, {claimant[row].as_py()}, {ROLE_CLAIMANT})")
     # and a claimant link must name the event's claimant, not another actor (a link to an unknown event
     # is a foreign-key problem already)
     unstated = pc.take(link_rows, pc.indices_nonzero(pc.invert(pc.is_in(link_keys, value_set=claim_keys))))
