@@ -166,3 +166,21 @@ def test_rows_are_numbered_as_the_csv_module_numbers_them(scratch):
                 expected.append(previous + 1)
             previous = reader.line_num
         assert [data.line(row) for row in range(data.num_rows)] == expected[1:], table.name
+
+
+def test_mapped_files_read_as_their_bytes_and_survive_a_replacement(tmp_path):
+    import os
+
+    from karabakh_data.repository import is_ascii, mapped_bytes
+
+    empty, plain, accented = tmp_path / "empty.txt", tmp_path / "plain.txt", tmp_path / "accented.txt"
+    empty.write_bytes(b"")
+    plain.write_bytes(b"plain text\n")
+    accented.write_bytes("Xank\u0259ndi\n".encode())
+    assert mapped_bytes(empty) == b"" and is_ascii(mapped_bytes(empty))
+    mapped = mapped_bytes(plain)
+    assert mapped[:] == b"plain text\n" and is_ascii(mapped) and not is_ascii(mapped_bytes(accented))
+    replacement = tmp_path / "new.txt"
+    replacement.write_bytes(b"other")
+    os.replace(replacement, plain)  # how this project rewrites files: the mapping keeps the old pages
+    assert mapped[:] == b"plain text\n" and plain.read_bytes() == b"other"

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from .problems import Problem
-from .repository import Repository
+from .repository import Repository, is_ascii, mapped_bytes
 from .schemas import Table, arrow_type_of
 
 MAX_INTEGER = 10**18 - 1  # the largest integer of 18 digits (LEXICAL)
@@ -499,17 +499,17 @@ class SourceTexts(Mapping):
         self._texts: dict[str, str] = {}
         self._ascii = {}
         for source_id, data in raw.items():
-            self._ascii[source_id] = data.isascii()
+            self._ascii[source_id] = is_ascii(data)
         # a non-ASCII file is decoded now: that is how we learn whether it is valid UTF-8
         for source_id in [i for i, is_ascii in self._ascii.items() if not is_ascii]:
             try:
-                self._texts[source_id] = raw[source_id].decode("utf-8")
+                self._texts[source_id] = str(raw[source_id], "utf-8")
             except UnicodeDecodeError:
                 del self.raw[source_id], self._ascii[source_id]
 
     def __getitem__(self, source_id: str) -> str:
         if source_id not in self._texts:
-            self._texts[source_id] = self.raw[source_id].decode("ascii")
+            self._texts[source_id] = str(self.raw[source_id], "ascii")
         return self._texts[source_id]
 
     def __contains__(self, source_id) -> bool:  # Mapping's own would decode the text to answer
@@ -531,7 +531,7 @@ class SourceTexts(Mapping):
 def read_seeds(repo: Repository) -> dict[str, bytes]:
     """source id -> bytes of every seed file named like a source (regular files only); independent
     of the tables, so validate reads them while it reads the tables."""
-    return {path.stem: path.read_bytes() for path in sorted((repo.root / "seeds").glob("*.txt"))
+    return {path.stem: mapped_bytes(path) for path in sorted((repo.root / "seeds").glob("*.txt"))
             if seed_path(repo, path.stem) == path}
 
 
@@ -563,7 +563,8 @@ def read_published(repo: Repository, table: Table) -> TableData | None:
         return None
     repeated = [name for name in encoded_fields(table) if name not in table.categorical]  # the rest are stored so
     try:
-        parquet_file = pq.ParquetFile(path, read_dictionary=repeated)
+        # mapped: the compressed pages are read where the page cache holds them (see mapped_bytes)
+        parquet_file = pq.ParquetFile(path, read_dictionary=repeated, memory_map=True)
         expected = arrow_schema(table)
         for name in repeated:  # the schema as read, with those columns as dictionaries
             index = expected.get_field_index(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import tempfile
 from dataclasses import dataclass
@@ -69,6 +70,26 @@ class Repository:
             return Path(path).resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+
+def mapped_bytes(path: Path) -> bytes | mmap.mmap:
+    """The file's bytes as a read-only memory map. Its pages are the page cache's own: no copy, and
+    no fresh memory, which the CI machines' VMs are slow to hand out (about 2 s per 600 MB, against
+    0.07 s to map a file that size). Safe because this project replaces files by rename and never
+    rewrites one in place: a mapping keeps the old file's pages."""
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return b""  # an empty file cannot be mapped
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def is_ascii(data) -> bool:
+    """bytes.isascii() for any buffer (a memory map has no such method)."""
+    if isinstance(data, bytes):
+        return data.isascii()
+    import numpy as np
+
+    return len(data) == 0 or int(np.frombuffer(data, dtype=np.uint8).max()) < 0x80
 
 
 def file_sha256(path: Path) -> str:
