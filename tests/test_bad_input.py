@@ -344,3 +344,18 @@ def test_every_rule_has_a_known_bad_input():
     covered = {c[3] for c in CASES + MORE_CASES} | set(COVERED_ELSEWHERE)
     assert set(RULES) - covered == set()
     assert covered - set(RULES) == set()
+
+
+BYTE_RULES = ("encoding", "bom", "line-ending", "nul-byte", "control-char", "csv-syntax", "header-missing", "not-canonical",
+              "type", "ragged-row", "blank-line")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES + MORE_CASES if c[3] in BYTE_RULES], ids=lambda c: c[0])
+def test_a_mapped_csv_file_gets_the_problems_a_read_one_gets(scratch, case, monkeypatch):
+    # large files are memory-mapped instead of read: every byte-level rule must judge both alike
+    from karabakh_data import repository
+
+    case[1](scratch)
+    expected = [str(p) for p in validate(scratch).problems]
+    monkeypatch.setattr(repository, "MAP_MIN_BYTES", 0)
+    assert [str(p) for p in validate(scratch).problems] == expected and expected

@@ -184,3 +184,16 @@ def test_mapped_files_read_as_their_bytes_and_survive_a_replacement(tmp_path):
     replacement.write_bytes(b"other")
     os.replace(replacement, plain)  # how this project rewrites files: the mapping keeps the old pages
     assert mapped[:] == b"plain text\n" and plain.read_bytes() == b"other"
+
+
+@pytest.mark.parametrize("data", [b"", b"a", b"abcdefgh", b"abcdefgh\x80", b"\x80abcdefghijklmnop", "Xank\u0259ndi".encode(),
+                                  b"\x7f" * 17, b"x" * 15 + b"\xff"])
+def test_is_ascii_and_holds_on_a_mapped_file_agree_with_bytes(tmp_path, data):
+    from karabakh_data.repository import holds, is_ascii, mapped_bytes
+
+    path = tmp_path / "file.txt"
+    path.write_bytes(data)
+    mapped = mapped_bytes(path)
+    assert is_ascii(mapped) == data.isascii() and is_ascii(memoryview(data)) == data.isascii()
+    for sub in (b"\x80", b"a", b"\x7f", b"h\x80", b"\xff"):
+        assert holds(mapped, sub) == holds(data, sub) == (sub in data)

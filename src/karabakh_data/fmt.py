@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from .problems import Problem
 from .read import TableData, holds_any_byte, read_table, source_texts, value_bytes
-from .repository import Repository, write_text_atomically
+from .repository import Repository, holds, write_text_atomically
 from .schemas import SchemaError, load_package
 from .spans import SpanError, locate
 
@@ -131,13 +131,13 @@ def is_canonical(data: TableData) -> bool:
 
     raw, names = data.raw_bytes, data.table.field_names
     head = csv_lines(names, []).encode("utf-8")
-    if data.canonical_cells and b'"' not in raw and b"\r" not in raw:
+    if data.canonical_cells and not holds(raw, b'"') and not holds(raw, b"\r"):
         size = len(head) + sum(value_bytes(data.strings.column(n)) for n in names) + data.num_rows * len(names)
-        if raw.startswith(head) and len(raw) == size and raw.endswith(b"\n") \
+        if raw[:len(head)] == head and len(raw) == size and raw[-1:] == b"\n" \
                 and strictly_increasing([data.typed.column(k) for k in data.table.primary_key]):
             return True
     head, body = canonical_form(data)
-    return len(raw) == len(head) + len(body) and raw.startswith(head) and memoryview(raw)[len(head):] == body
+    return len(raw) == len(head) + len(body) and raw[:len(head)] == head and memoryview(raw)[len(head):] == body
 
 
 def canonical_text(data: TableData, texts: dict[str, str]) -> tuple[str, list[Problem]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
 import os
 import re
 import stat
@@ -23,7 +24,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from .problems import Problem
-from .repository import Repository, is_ascii, mapped_bytes
+from . import repository
+from .repository import Repository, holds, is_ascii, mapped_bytes
 from .schemas import Table, arrow_type_of
 
 MAX_INTEGER = 10**18 - 1  # the largest integer of 18 digits (LEXICAL)
@@ -85,7 +87,7 @@ class TableData:
 
     table: Table
     file: str  # repository-relative path of the CSV file (what problems name)
-    text_source: bytes | Path  # the file's bytes, or the path to read them from when first needed
+    text_source: bytes | mmap.mmap | Path  # the file's bytes (mapped: mapped_bytes), or the path to map them from when needed
     strings: pa.Table | PublishedColumns  # every column as written (null = empty cell), in schema order
     typed: pa.Table | PublishedColumns  # schema types; cells that failed to parse are null
     bad_cells: dict[str, set[int]] = field(default_factory=dict)  # column -> rows whose cell did not parse
@@ -97,11 +99,11 @@ class TableData:
     @property
     def raw_bytes(self) -> bytes:
         source = self.text_source
-        return source if isinstance(source, bytes) else Path(source).read_bytes()
+        return mapped_bytes(source, repository.MAP_MIN_BYTES) if isinstance(source, Path) else source
 
     @cached_property
     def text(self) -> str:
-        return self.raw_bytes.decode("utf-8")  # only decoded when a report or fmt needs the text
+        return str(self.raw_bytes, "utf-8")  # only decoded when a report or fmt needs the text
 
     @property
     def num_rows(self) -> int:
@@ -154,7 +156,7 @@ class TableData:
         if self.record_lines is not None:
             return self.record_lines
         raw = self.raw_bytes
-        if b'"' not in raw and b"\r" not in raw:  # every LF ends a line and a record: numbered by NumPy
+        if not holds(raw, b'"') and not holds(raw, b"\r"):  # every LF ends a line and a record: numbered by NumPy
             return _nonblank_lines(raw)[1:]
         return _csv_records(self.text, strict=False)[1][1:]
 
@@ -173,7 +175,7 @@ class TableData:
 
 
 def _line_of_offset(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8, count=offset) == 0x0A)) + 1
 
 
 def _check_bytes(file: str, data: bytes) -> list[Problem]:
@@ -181,18 +183,18 @@ def _check_bytes(file: str, data: bytes) -> list[Problem]:
     problems = []
     if len(data) > MAX_FILE_BYTES:
         problems.append(Problem(file, None, None, None, "file-size", str(len(data)), f"the file is larger than {MAX_FILE_BYTES} bytes"))
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data[:3] == b"\xef\xbb\xbf":
         problems.append(Problem(file, 1, None, None, "bom", None, "the file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM"))
     try:
-        data.isascii() or data.decode("utf-8")  # ASCII is UTF-8: a tenth of the cost of decoding
+        is_ascii(data) or str(data, "utf-8")  # ASCII is UTF-8: a tenth of the cost of decoding
     except UnicodeDecodeError as exc:
         problems.append(Problem(file, _line_of_offset(data, exc.start), None, None, "encoding", repr(data[exc.start:exc.start + 4]),
                                 f"the file is not valid UTF-8 (byte offset {exc.start})"))
-    if b"\r" in data:
-        problems.append(Problem(file, _line_of_offset(data, data.index(b"\r")), None, None, "line-ending", None,
+    if holds(data, b"\r"):
+        problems.append(Problem(file, _line_of_offset(data, data.find(b"\r")), None, None, "line-ending", None,
                                 "the file contains a carriage return; lines must end with LF (\\n) only"))
-    if b"\x00" in data:
-        problems.append(Problem(file, _line_of_offset(data, data.index(b"\x00")), None, None, "nul-byte", None, "the file contains a NUL byte"))
+    if holds(data, b"\x00"):
+        problems.append(Problem(file, _line_of_offset(data, data.find(b"\x00")), None, None, "nul-byte", None, "the file contains a NUL byte"))
     return problems
 
 
@@ -378,15 +380,15 @@ def _is_blank(data: bytes) -> bool:
     """Whether the file holds only whitespace (bytes.strip() of an ASCII file, str.strip() of the text
     otherwise), without copying it: the first byte that is no ASCII space settles it, unless it starts
     a non-ASCII character, which may be a Unicode space."""
-    first = (ASCII_SPACE if data.isascii() else TEXT_SPACE).match(data).end()
-    return first == len(data) or (data[first] >= 0x80 and not data.decode("utf-8").strip())
+    first = (ASCII_SPACE if is_ascii(data) else TEXT_SPACE).match(data).end()
+    return first == len(data) or (data[first] >= 0x80 and not str(data, "utf-8").strip())
 
 
 def _header(data: bytes) -> list[str]:
     """The header's cells, parsed from the first line alone unless a quote could make it span lines."""
     end = data.find(b"\n")
     first = data if end < 0 else data[:end + 1]
-    text = (data if b'"' in first else first).decode("utf-8")
+    text = str(data if b'"' in first else first, "utf-8")
     return next(csv.reader(io.StringIO(text, newline="")))
 
 
@@ -401,7 +403,7 @@ def read_table(repo: Repository, table: Table) -> tuple[TableData | None, list[P
     file = repo.relative(path)
     if path.is_symlink() or not path.is_file():
         return None, [Problem(file, None, None, None, "file-missing", None, "the table's CSV file is missing (or is a symlink)")]
-    data = path.read_bytes()
+    data = mapped_bytes(path, repository.MAP_MIN_BYTES)
     problems = _check_bytes(file, data)
     if any(p.rule in ("encoding", "file-size") for p in problems):
         return None, problems + _control_chars(file, data)
@@ -427,7 +429,7 @@ def _parse(file: str, data: bytes, table: Table) -> tuple[TableData | None, list
     invalid_rows = []
     try:
         strings = pa_csv.read_csv(
-            io.BytesIO(data.replace(b"\r", b"")),
+            pa.BufferReader(pa.py_buffer(bytes(data).replace(b"\r", b"") if holds(data, b"\r") else data)),  # no copy of a mapped file
             read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: invalid_rows.append(row) or "skip"),
             convert_options=pa_csv.ConvertOptions(column_types={name: pa.string() for name in header},
@@ -435,16 +437,16 @@ def _parse(file: str, data: bytes, table: Table) -> tuple[TableData | None, list
                                                   null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
     except (pa.ArrowInvalid, ValueError) as exc:
-        found = _syntax_problems(file, data.decode("utf-8"), len(header))
+        found = _syntax_problems(file, str(data, "utf-8"), len(header))
         return None, problems + (found or [Problem(file, None, None, None, "csv-syntax", None, f"malformed CSV: {exc}")])
     if invalid_rows:
-        return None, problems + _syntax_problems(file, data.decode("utf-8"), len(header))
+        return None, problems + _syntax_problems(file, str(data, "utf-8"), len(header))
     # without a quote character in the file no cell can hold a quote or a line break: the check
     # below, a regular expression over every cell, is needed only when there is one
     record_lines = None
-    if b'"' in data and any(holds_any_byte(strings.column(name), b'"\n') for name in header):
+    if holds(data, b'"') and any(holds_any_byte(strings.column(name), b'"\n') for name in header):
         # a stray or unclosed quote makes pyarrow fold rows into one cell: let the strict parser judge
-        found, record_lines = _csv_records(data.decode("utf-8"), file, len(header))
+        found, record_lines = _csv_records(str(data, "utf-8"), file, len(header))
         if found:
             return None, problems + found
         record_lines = record_lines[1:]

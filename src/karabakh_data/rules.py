@@ -25,7 +25,7 @@ from .read import (
     seed_path,
     small_ints,
 )
-from .repository import Repository
+from .repository import Repository, holds
 from .schemas import ENRICHMENT_ALWAYS, ENRICHMENT_BY_ORIGIN, Package
 from .spans import SourceBytes, SpanError, locate, matching_spans
 
@@ -181,7 +181,7 @@ def check_sources(ctx: Context) -> Iterator[Problem]:
                                "seeds are never edited; a new text is a new source")
         if ctx.texts.chars(source_id) != chars:
             yield data.problem(row, "text_chars", "source-length", f"the text has {ctx.texts.chars(source_id)} characters")
-        first_line = raw[:raw.find(b"\n")] if b"\n" in raw else raw
+        first_line = raw[:raw.find(b"\n")] if holds(raw, b"\n") else raw[:]
         if title != first_line.decode("utf-8"):  # a line break ends a character: the line decodes
             yield data.problem(row, "title", "source-title", "the title must be the document's first line, as written")
     for seed in sorted((ctx.repo.root / "seeds").glob("*.txt")):
