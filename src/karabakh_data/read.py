@@ -97,7 +97,7 @@ class TableData:
     dictionaries: dict[str, pa.ChunkedArray] = field(default_factory=dict)  # CSV path: encoded(), as Parquet stores them
 
     @property
-    def raw_bytes(self) -> bytes:
+    def raw_bytes(self) -> bytes | mmap.mmap:
         source = self.text_source
         return mapped_bytes(source, repository.MAP_MIN_BYTES) if isinstance(source, Path) else source
 

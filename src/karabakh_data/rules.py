@@ -376,8 +376,7 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
     # only rows that name a claimant and links in the claimant role take part: keys are joined for those
     claim_rows = pc.indices_nonzero(pc.is_valid(data.raw("claimed_by_actor_id")))
     link_rows = pc.indices_nonzero(pc.fill_null(pc.equal(links.raw("role"), ROLE_CLAIMANT), False))
-    claimants = pc.take(data.raw("claimed_by_actor_id"), claim_rows)  # decoded for these rows only
-    claimants = claimants.cast(claimants.type.value_type) if pa.types.is_dictionary(claimants.type) else claimants
+    claimants = data.cells("claimed_by_actor_id", claim_rows)  # decoded for these rows only
     claim_keys = pc.binary_join_element_wise(pc.take(typed.column("event_id"), claim_rows), claimants, "\x1f")
     link_keys = pc.binary_join_element_wise(*(pc.take(links.typed.column(c), link_rows) for c in ("event_id", "actor_id")), "\x1f")
     linked = pc.is_in(claim_keys, value_set=link_keys)
