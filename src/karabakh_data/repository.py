@@ -108,9 +108,11 @@ def is_ascii(data) -> bool:
 
 
 def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in blocks (hashlib releases the GIL: other threads keep working)."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+    """Hex SHA-256 of a file, hashed in one call on its mapped bytes. hashlib releases the GIL for the
+    call, so other threads keep working; hashing block by block (hashlib.file_digest) has to win the
+    GIL back after every block, and next to a thread running Python code each block waits for the
+    switch interval: 571 MB took 21 s that way against 0.4 s in one call (measured)."""
+    return hashlib.sha256(mapped_bytes(path, MAP_MIN_BYTES)).hexdigest()
 
 
 def write_text_atomically(path: Path, text: str) -> None:
