@@ -78,11 +78,23 @@ def _positions(values, known) -> np.ndarray:
     found = []
     for chunk in chunks:
         if pa.types.is_dictionary(chunk.type):
-            chunk = pc.take(pc.index_in(chunk.dictionary, value_set=known), chunk.indices)
+            # looked up per distinct value, then spread over the rows by a NumPy gather; a null row
+            # points one past the dictionary, at the -1 appended there
+            codes = np.append(pc.fill_null(pc.index_in(chunk.dictionary, value_set=known), -1).to_numpy(), -1).astype(np.int64)
+            indices = chunk.indices if not chunk.null_count else pc.fill_null(chunk.indices, len(chunk.dictionary))
+            found.append(codes[indices.to_numpy(zero_copy_only=False)])
         else:
-            chunk = pc.index_in(chunk, value_set=known)
-        found.append(pc.fill_null(chunk, -1).to_numpy().astype(np.int64))
+            found.append(pc.fill_null(pc.index_in(chunk, value_set=known), -1).to_numpy().astype(np.int64))
+    if len(found) == 1:
+        return found[0]
     return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _words(buffer) -> np.ndarray:
+    """The four bytes at each offset of the buffer as a little-endian int32, without copying: a view
+    that steps one byte at a time (a binary view's prefix is the first four bytes of its string)."""
+    size = max(len(buffer) - 3, 0)
+    return np.ndarray((size,), dtype="<i4", buffer=buffer if size else np.zeros(4, np.uint8), strides=(1,))
 
 
 INLINE = 12  # Arrow's binary views hold strings up to 12 bytes inline: those rows are compared in Python
@@ -105,20 +117,20 @@ def matching_spans(sources: SourceBytes, source_ids, quotes, char_starts, char_e
     usable = (source >= 0) & pc.is_valid(quotes).to_numpy(zero_copy_only=False) & (start >= 0) & (end >= start)
     usable &= end <= sources.chars.take(source, mode="clip")  # -1 (no source) is not usable anyway
     rows = np.flatnonzero(usable)
-    byte_start, byte_end = start.copy(), end.copy()
-    prefix = np.zeros(n, dtype="<i4")  # a view keeps the first 4 bytes of its string
-    by_source = rows[np.argsort(small_ints(source[rows]), kind="stable")]
-    bounds = np.searchsorted(source[by_source], np.arange(len(sources.ids) + 1))
+    # rows grouped by source (a radix sort of small integers), for the per-source buffers and offsets
+    grouped = source if len(rows) == n else source[rows]
+    order = np.argsort(small_ints(grouped), kind="stable")
+    by_source = order if len(rows) == n else rows[order]
+    bounds = np.zeros(len(sources.ids) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(grouped, minlength=len(sources.ids)), out=bounds[1:])
+    byte_start, byte_end = start, end  # a character is a byte in an ASCII text
     for k in range(len(sources.ids)):
-        group = by_source[bounds[k]:bounds[k + 1]]
-        if not len(group):
-            continue
-        offsets = sources.byte_offsets(k)
+        offsets = sources.byte_offsets(k) if bounds[k + 1] > bounds[k] else None
         if offsets is not None:
+            if byte_start is start:  # copied only when some text is not ASCII
+                byte_start, byte_end = start.copy(), end.copy()
+            group = by_source[bounds[k]:bounds[k + 1]]
             byte_start[group], byte_end[group] = offsets[start[group]], offsets[end[group]]
-        long = group[byte_end[group] - byte_start[group] > INLINE]
-        data = np.frombuffer(sources.buffers[k], dtype=np.uint8)
-        prefix[long] = data[byte_start[long][:, None] + np.arange(4)].view("<i4")[:, 0]
     size = byte_end - byte_start
     quote_size = pc.binary_length(quotes).to_numpy(zero_copy_only=False)
     matched = np.zeros(n, dtype=bool)
@@ -126,10 +138,17 @@ def matching_spans(sources: SourceBytes, source_ids, quotes, char_starts, char_e
     long[rows] = (size[rows] == quote_size[rows]) & (size[rows] > INLINE)
     if not long.any():
         return matched
+    prefix = np.zeros(n, dtype="<i4")  # a view keeps the first 4 bytes of its string
+    for k in range(len(sources.ids)):
+        group = by_source[bounds[k]:bounds[k + 1]]
+        group = group[long[group]]
+        if len(group):
+            prefix[group] = _words(sources.buffers[k])[byte_start[group]]
     # one view per row, in row order (the others stay empty and are masked out): no gather of the quotes
     views = np.empty((n, 4), dtype="<i4")  # length, first 4 bytes, buffer index, offset
     for column, values in enumerate((size, prefix, source, byte_start)):
-        views[:, column] = np.where(long, values, 0)
+        views[:, column] = values
+    views[~long] = 0
     spans = pa.Array.from_buffers(pa.binary_view(), n, [None, pa.py_buffer(views), *sources.buffers])
     # view against view: Arrow compares lengths and prefixes, then the bytes where they lie (no copy)
     same = pc.fill_null(pc.equal(spans, quotes.cast(pa.binary_view())), False).to_numpy(zero_copy_only=False)
