@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -135,6 +136,32 @@ def test_binary_search_membership_agrees_with_is_in(monkeypatch):
         assert rules.is_member(pa.array(values, pa.string()), pa.array(reference)).to_pylist() == expected
 
 
+def test_packed_membership_agrees_with_is_in_whatever_the_prefixes(monkeypatch):
+    # identifiers are compared as integers once their common prefix is dropped; a value without that
+    # prefix in the middle of an unsorted column must not be mistaken for a member
+    import random
+
+    import pyarrow.compute as pc
+
+    from karabakh_data import rules
+
+    monkeypatch.setattr(rules, "BINARY_SEARCH_MIN", 1)
+    rng = random.Random(5)
+    cases = [(["ab-0001", "ab-0007"], ["ab-0001", "zz-0005", "ab-0007"], [True, False, True]),  # zz-0005 is not ab-0005
+             (["ab-0001", "ab-0005", "ab-0007"], ["ab-0001", "zz-0005", "ab-0007"], [True, False, True])]
+    for _ in range(300):
+        digits = rng.choice([4, 7, 12])  # 12: more than eight bytes after the prefix, left as bytes
+        prefixes = rng.choice([["evt-"], ["evt-", "evu-"], ["e"]])
+        pool = [f"{rng.choice(prefixes)}{rng.randint(0, 10 ** digits - 1):0{digits}d}" for _ in range(rng.randint(1, 50))]
+        reference = sorted(set(pool))
+        values = [rng.choice(pool + [f"{prefixes[0]}{0:0{digits}d}"]) for _ in range(rng.randint(1, 60))]
+        if rng.random() < 0.8:
+            values.sort()
+        cases.append((reference, values, pc.is_in(pa.array(values), value_set=pa.array(reference)).to_pylist()))
+    for reference, values, expected in cases:
+        assert rules.is_member(pa.array(values, pa.string()), pa.array(reference)).to_pylist() == expected, (reference, values)
+
+
 def test_a_dangling_reference_in_a_twin_is_spelled_without_decoding_its_column(scratch):
     # at 2M events decoding a dictionary column whole costs tens of MB; only the reported rows are spelled
     _tamper(scratch, "events", "evt-0003", "location_id", "loc-9999")
@@ -152,3 +179,33 @@ def test_asking_whether_a_source_is_known_does_not_decode_its_text():
     assert "src-ascii" in texts and "src-utf8" in texts and "src-bad" not in texts and "src-none" not in texts
     assert texts._texts == {"src-utf8": "caf\u00e9"}  # decoded on reading, to learn it is UTF-8; the ASCII one never
     assert texts["src-ascii"] == "plain text" and texts.chars("src-utf8") == 4
+
+
+def test_scanning_quotes_for_years_agrees_with_a_substring_search(monkeypatch):
+    # the scan assigns runs of four digits to rows by offset, block by block: runs across quotes, across
+    # blocks, at the ends, in null rows (whose offsets may point at bytes) and in slices must all agree
+    import random
+
+    from karabakh_data import rules
+
+    rng = random.Random(11)
+    pieces = ["2023", "1994", "0987", "19", "20", "x", " ", "12023", "é", "", "9", "2023-09-19", "23"]
+    # a run of digits across two quotes belongs to neither
+    assert [hit.tolist() for hit in rules.years_in_quotes(pa.chunked_array([pa.array(["in 20", "23 x"])]),
+                                                           [np.array([2023, 2023])])] == [[False, False]]
+    for block in (4, 5, 7, 64, 1 << 23):
+        monkeypatch.setattr(rules, "SCAN_BLOCK", block)
+        for _ in range(40):
+            quotes = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(1, 30))]
+            nulls = [rng.random() < 0.1 for _ in quotes]
+            whole = pa.array(quotes, pa.string())
+            masked = pa.array([None if n else q for q, n in zip(quotes, nulls)], pa.string())
+            # a null row keeping its bytes, as Arrow allows, is built from the unmasked buffers
+            with_bytes = pa.Array.from_buffers(pa.string(), len(whole), [masked.buffers()[0], *whole.buffers()[1:]])
+            cut = rng.randint(0, len(quotes))
+            column = pa.chunked_array([with_bytes.slice(0, cut), with_bytes.slice(cut)])
+            years = [np.array([rng.choice([-1, 2023, 1994, 987, 19, 9]) for _ in quotes]) for _ in range(2)]
+            found = rules.years_in_quotes(column, years)
+            for year, hit in zip(years, found):
+                expected = [y >= 0 and not n and f"{y:04d}" in q for q, n, y in zip(quotes, nulls, year)]
+                assert hit.tolist() == expected, (block, quotes, nulls, year.tolist())

@@ -8,14 +8,15 @@ up with ACLED-size tables. Tests run both on the bad-input corpus and require th
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .problems import Problem
-from .read import TableData
+from .patterns import compile_pattern, fixed_width_matches
+from .read import TableData, arrow_array, fixed_width_bytes
 from .safety import ascii_only
 from .schemas import Field
 
@@ -48,7 +49,7 @@ def _violations(column: pa.ChunkedArray, kind: str, argument) -> pa.ChunkedArray
     if kind == "isin":  # is_in says false, not null, for a null value
         return pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, value_set=pa.array(argument, column.type))))
     if kind == "matches":
-        return pc.invert(pc.match_substring_regex(column, argument))
+        return _mismatches(column, argument)
     if kind == "length":
         low, high = argument
         length = pc.binary_length(column) if ascii_only(column) else pc.utf8_length(column)
@@ -56,6 +57,24 @@ def _violations(column: pa.ChunkedArray, kind: str, argument) -> pa.ChunkedArray
         too_long = pc.greater(length, high) if high is not None else None
         return too_long if too_short is None else too_short if too_long is None else pc.or_(too_short, too_long)
     return pc.less(column, argument) if kind == "ge" else pc.greater(column, argument)
+
+
+@lru_cache(maxsize=None)
+def _parts(whole: str):
+    inner = whole[len("^(?:"):-len(")$")] if whole.startswith("^(?:") and whole.endswith(")$") else None
+    return compile_pattern(inner) if inner is not None else None
+
+
+def _mismatches(column, whole: str):
+    """True where a value does not match the whole-value pattern: by a byte lookup on a column of
+    fixed-width identifiers (patterns.py), by RE2 otherwise."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    parts, found = _parts(whole), []
+    for chunk in chunks:
+        values = fixed_width_bytes(chunk) if parts is not None else None
+        matched = fixed_width_matches(values, parts) if values is not None else None
+        found.append(arrow_array(~matched) if matched is not None else pc.invert(pc.match_substring_regex(chunk, whole)))
+    return pa.chunked_array(found, pa.bool_()) if isinstance(column, pa.ChunkedArray) else found[0]
 
 
 def strictly_increasing(columns: list) -> bool:

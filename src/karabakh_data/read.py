@@ -206,14 +206,37 @@ def _control_chars(file: str, data: bytes) -> list[Problem]:
     return []
 
 
+def string_buffers(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets of the chunk's own rows, its whole data buffer as bytes) of a string or binary array,
+    without copying: row i is data[offsets[i]:offsets[i + 1]]."""
+    buffers = chunk.buffers()
+    width = np.int64 if pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type) else np.int32
+    if len(chunk) == 0 or buffers[1] is None:
+        return np.zeros(len(chunk) + 1, dtype=width), np.zeros(0, dtype=np.uint8)
+    offsets = np.frombuffer(buffers[1], dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, dtype=np.uint8)
+    return offsets, data
+
+
+def fixed_width_bytes(values: pa.Array) -> np.ndarray | None:
+    """The strings as a NumPy array of fixed-width bytes, without copying, when every one is present
+    and has the same length (identifiers like evt-0000001); None otherwise."""
+    if values.null_count or not len(values) or not pa.types.is_string(values.type):
+        return None
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset:values.offset + len(values) + 1]
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or int(offsets[-1] - offsets[0]) != width * len(values):
+        return None
+    lengths = np.diff(offsets)
+    if lengths.min() != width or lengths.max() != width:
+        return None
+    return np.frombuffer(values.buffers()[2], dtype=f"S{width}", count=len(values), offset=int(offsets[0]))
+
+
 def value_buffer(chunk: pa.Array) -> memoryview:
     """The bytes of a string array's values (of its own rows only, when it is a slice of a larger one)."""
-    buffers = chunk.buffers()
-    if len(chunk) == 0 or len(buffers) < 3 or buffers[2] is None:
-        return memoryview(b"")
-    width = np.int64 if pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type) else np.int32
-    offsets = np.frombuffer(buffers[1], dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
-    return memoryview(buffers[2]).cast("B")[int(offsets[0]):int(offsets[-1])]
+    offsets, data = string_buffers(chunk)
+    return memoryview(data)[int(offsets[0]):int(offsets[-1])] if len(data) else memoryview(b"")
 
 
 def byte_range(values) -> tuple[int, int]:

@@ -8,6 +8,7 @@ the meaning lives in the vocabulary table (e.g. vocab_factuality.requires_claima
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -21,9 +22,10 @@ from .read import (
     TableData,
     arrow_array,
     constant_mask,
+    fixed_width_bytes,
     parse_column,
     seed_path,
-    small_ints,
+    string_buffers,
 )
 from .repository import Repository, holds
 from .schemas import ENRICHMENT_ALWAYS, ENRICHMENT_BY_ORIGIN, Package
@@ -98,19 +100,27 @@ def _keys(data: TableData, fields: tuple[str, ...]) -> tuple[pa.Array, pa.Array,
     return keys, present, pc.and_(any_valid, pc.invert(present))
 
 
-def _fixed_width(values: pa.Array) -> np.ndarray | None:
-    """The strings as a NumPy array of fixed-width bytes, without copying, when every one is present
-    and has the same length (identifiers like evt-0000001); None otherwise."""
-    if values.null_count or not len(values) or not pa.types.is_string(values.type):
-        return None
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset:values.offset + len(values) + 1]
-    width = int(offsets[1] - offsets[0])
-    if width == 0 or int(offsets[-1] - offsets[0]) != width * len(values):
-        return None
-    lengths = np.diff(offsets)
-    if lengths.min() != width or lengths.max() != width:
-        return None
-    return np.frombuffer(values.buffers()[2], dtype=f"S{width}", count=len(values), offset=int(offsets[0]))
+def _as_integers(keys: np.ndarray, child: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two arrays of fixed-width bytes as 64-bit integers in the same order, when what follows their
+    common prefix fits in eight bytes (evt-0000001: seven); unchanged otherwise. Integers compare in
+    one instruction, where bytes are compared one at a time. The prefix is that of the first and
+    last values, and every value is checked to start with it: dropping a prefix that some value
+    lacks could make an unsorted array look sorted."""
+    ends = [bytes(v) for v in (keys[0], keys[-1], child[0], child[-1])]
+    width = keys.dtype.itemsize
+    prefix = len(os.path.commonprefix(ends)) if all(len(e) == width for e in ends) else 0  # NumPy drops trailing NULs
+    if width - prefix > 8:
+        return keys, child
+    matrices = [values.view(np.uint8).reshape(len(values), width) for values in (keys, child)]
+    shared = np.frombuffer(ends[0][:prefix], dtype=np.uint8)
+    if not all((m[:, :prefix] == shared).all() for m in matrices):
+        return keys, child
+    packed = []
+    for matrix in matrices:
+        padded = np.zeros((len(matrix), 8), dtype=np.uint8)
+        padded[:, :width - prefix] = matrix[:, prefix:]
+        packed.append(padded.view(">u8").ravel().astype(np.uint64))  # big-endian: byte order is number order
+    return packed[0], packed[1]
 
 
 BINARY_SEARCH_MIN = 1 << 17  # below this many keys, a hash table is built faster than the search runs
@@ -120,11 +130,16 @@ def is_member(values, reference: pa.Array):
     """pc.is_in(values, reference), by a merge-like binary search when both are fixed-width
     identifiers in ascending order (a link table's key column against a large primary key, both in
     canonical order): no hash table of millions of strings."""
+    if isinstance(reference, pa.ChunkedArray):
+        reference = reference.combine_chunks()
     if isinstance(values, pa.ChunkedArray):
         return pa.chunked_array([is_member(chunk, reference) for chunk in values.chunks], pa.bool_())
-    keys = _fixed_width(reference) if len(reference) >= BINARY_SEARCH_MIN else None
-    child = _fixed_width(values) if keys is not None else None
-    if child is None or keys.dtype != child.dtype or not ((keys[1:] > keys[:-1]).all() and (child[1:] >= child[:-1]).all()):
+    keys = fixed_width_bytes(reference) if len(reference) >= BINARY_SEARCH_MIN else None
+    child = fixed_width_bytes(values) if keys is not None else None
+    if child is None or keys.dtype != child.dtype or not len(child):
+        return pc.is_in(values, value_set=reference)
+    keys, child = _as_integers(keys, child)
+    if not ((keys[1:] > keys[:-1]).all() and (child[1:] >= child[:-1]).all()):
         return pc.is_in(values, value_set=reference)
     # NumPy's bytes order is the byte order Arrow sorts by; equal widths make it exact
     position = np.minimum(np.searchsorted(keys, child), len(keys) - 1)
@@ -298,30 +313,56 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
             yield data.problem(row, "date_precision", "date-precision", "precision year needs date_start on 1 January and date_end on 31 December")
 
 
+SCAN_BLOCK = 1 << 23  # bytes of quotes scanned at a time: the scratch arrays stay small and are reused
+
+
+def years_in_quotes(quotes: pa.ChunkedArray, years: list[np.ndarray]) -> list[np.ndarray]:
+    """For each array of years (one per row; -1 for none), whether the row's quote holds that year as
+    four digits, as a substring search for f"{year:04d}" would say. The quotes' bytes are scanned
+    once, block by block, for every run of four digits; each run is assigned to its row by its offset.
+    No quote is copied (grouping rows by year and matching each group took a copy of every quote)."""
+    found = [np.zeros(len(y), dtype=bool) for y in years]
+    wanted = np.zeros(10000, dtype=bool)  # the years looked for: other runs of digits are dropped at once
+    for year in years:
+        wanted |= np.bincount(year + 1, minlength=10001)[1:10001] > 0  # -1 (no year) counts at 0, dropped
+    first_row = 0
+    for chunk in quotes.chunks:
+        offsets, data = string_buffers(chunk)
+        low, high = int(offsets[0]), int(offsets[-1])
+        for block_start in range(low, high - 3, SCAN_BLOCK):
+            digits = data[block_start:min(block_start + SCAN_BLOCK + 3, high)] - np.uint8(48)  # wraps below "0"
+            is_digit = digits < 10
+            at = np.flatnonzero(is_digit[:-3] & is_digit[1:-2] & is_digit[2:-1] & is_digit[3:])
+            if not len(at):
+                continue
+            value = sum(digits[at + i].astype(np.int16) * 10 ** (3 - i) for i in range(4))
+            keep = wanted[value]
+            at, value = at[keep], value[keep]
+            where = at + block_start
+            row = np.searchsorted(offsets, where, side="right") - 1
+            inside = where + 4 <= offsets[row + 1]  # a run across two quotes belongs to neither
+            for year, hit in zip(years, found):
+                match = inside & (value == year[first_row + row])
+                hit[first_row + row[match]] = True
+        valid = chunk.is_valid().to_numpy(zero_copy_only=False)
+        for hit in found:  # a null row's offsets may point anywhere
+            hit[first_row:first_row + len(chunk)] &= valid
+        first_row += len(chunk)
+    return found
+
+
 def _check_stated_years(data: TableData, date_fields: list[str], stated) -> Iterator[Problem]:
-    """A stated date's year must be in the quote. Rows are grouped by year, so that each quote is
-    scanned for its own year only; a later field in the same year as the first reuses its answer."""
+    """A stated date's year must be in the quote."""
     quote = data.typed.column("quote")
     stated = pc.fill_null(stated, False).to_numpy(zero_copy_only=False)
-    first_year, first_found = None, None
-    for f in date_fields:
-        year = pc.fill_null(pc.year(data.typed.column(f)), -1).to_numpy()
-        todo = stated & (year >= 0)
-        found = np.zeros(len(year), dtype=bool)
-        if first_year is not None:
-            same = todo & (year == first_year)
-            found[same] = first_found[same]
-            todo &= ~same
-        rows = np.flatnonzero(todo)
-        rows = rows[np.argsort(small_ints(year[rows]), kind="stable")]
-        for group in np.split(rows, np.flatnonzero(np.diff(year[rows])) + 1) if len(rows) else []:
-            text = f"{year[group[0]]:04d}"
-            found[group] = pc.fill_null(pc.match_substring_regex(pc.take(quote, arrow_array(group)), text), False).to_numpy(zero_copy_only=False)
-        for row in np.flatnonzero(stated & (year >= 0) & ~found).tolist():
+    years = [pc.fill_null(pc.year(data.typed.column(f)), -1).to_numpy() for f in date_fields]
+    found = years_in_quotes(quote, [np.where(year <= 9999, year, -1) for year in years])
+    for f, year, hit in zip(date_fields, years, found):
+        for row in np.flatnonzero(stated & (year > 9999)).tolist():  # more than four digits: looked for as written
+            hit[row] = quote[row].is_valid and str(year[row]) in quote[row].as_py()
+        for row in np.flatnonzero(stated & (year >= 0) & ~hit).tolist():
             yield data.problem(row, f, "date-stated", f"date_origin is stated but the year {year[row]:04d} is not in the quote; "
                                "a date from outside the text is enrichment")
-        if first_year is None:
-            first_year, first_found = year, found
 
 
 def check_fatalities(ctx: Context) -> Iterator[Problem]:
@@ -379,12 +420,12 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
     claimants = data.cells("claimed_by_actor_id", claim_rows)  # decoded for these rows only
     claim_keys = pc.binary_join_element_wise(pc.take(typed.column("event_id"), claim_rows), claimants, "\x1f")
     link_keys = pc.binary_join_element_wise(*(pc.take(links.typed.column(c), link_rows) for c in ("event_id", "actor_id")), "\x1f")
-    linked = pc.is_in(claim_keys, value_set=link_keys)
+    linked = is_member(claim_keys, link_keys)  # both in key order: a binary search, not a hash table
     for row in pc.take(claim_rows, pc.indices_nonzero(pc.invert(linked))).to_pylist():
         yield data.problem(row, "claimed_by_actor_id", "claimant-link", f"event_actors needs the row ({typed.column('event_id')[row]}, {claimant[row].as_py()}, {ROLE_CLAIMANT})")
     # and a claimant link must name the event's claimant, not another actor (a link to an unknown event
     # is a foreign-key problem already)
-    unstated = pc.take(link_rows, pc.indices_nonzero(pc.invert(pc.is_in(link_keys, value_set=claim_keys))))
+    unstated = pc.take(link_rows, pc.indices_nonzero(pc.invert(is_member(link_keys, claim_keys))))
     if len(unstated):
         known_event = pc.is_in(pc.take(links.typed.column("event_id"), unstated), value_set=typed.column("event_id").combine_chunks())
         for row in pc.filter(unstated, known_event).to_pylist():

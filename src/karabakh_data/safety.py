@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .problems import Problem
-from .read import TableData, arrow_array, byte_range, constant_mask
+from .read import TableData, arrow_array, byte_range, constant_mask, string_buffers
 
 MAX_CELL_CHARS = 10_000
 # A cell a spreadsheet may run as a formula: =, +, -, @, tab or CR at the start of the cell or of
@@ -40,9 +40,7 @@ def _may_start_formula(column) -> np.ndarray:
     """Cells whose first byte could begin a formula trigger, read straight from the Arrow buffers."""
     flags = []
     for chunk in (column.chunks if isinstance(column, pa.ChunkedArray) else [column]):
-        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
-        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if chunk.buffers()[2] is not None else np.zeros(0, np.uint8)
+        offsets, data = string_buffers(chunk)
         if not len(data):
             flags.append(np.zeros(len(chunk), dtype=bool))
             continue
