@@ -68,11 +68,11 @@ def test_build_is_all_or_nothing_when_writing_fails(scratch, monkeypatch):
     before = published_digest(scratch)
     calls = []
 
-    def failing_write(data, path):
+    def failing_write(data, path, *options):
         calls.append(path)
         if len(calls) == 5:
             raise OSError("disk full")
-        return real_write(data, path)
+        return real_write(data, path, *options)
 
     real_write = publish.write_parquet
     monkeypatch.setattr("karabakh_data.build.write_parquet", failing_write)
@@ -181,3 +181,24 @@ def test_readme_table_of_tables_is_generated(real_repo):
     desc = json.loads(real_repo.descriptor_path.read_text())
     readme = (real_repo.root / "README.md").read_text()
     assert publish.tables_markdown(desc) in readme
+
+
+def test_dictionary_pages_only_for_the_columns_read_as_dictionaries(real_repo, tmp_path):
+    # validate reads controlled values and repeated identifiers as dictionaries; a dictionary page on
+    # any other column is an attempt that a column of unique values abandons, and one on a repeated
+    # identifier must not be abandoned at ACLED size (100,000 locations outgrow the 1 MB default)
+    from karabakh_data.read import encoded_fields
+
+    package = load_package(real_repo.schemas_dir)
+    for table in package.coded:
+        chunk = pq.ParquetFile(real_repo.parquet_path(table.name)).metadata.row_group(0)
+        paged = {chunk.column(i).path_in_schema for i in range(chunk.num_columns) if chunk.column(i).has_dictionary_page}
+        assert paged == set(encoded_fields(table)), table.name
+    ids = [f"loc-{i:07d}" for i in range(120_000)]  # 1.3 MB of distinct values
+    path = tmp_path / "repeated.parquet"
+    publish.write_parquet(pa.table({"location_id": ids * 2}), path, ["location_id"])
+    default = tmp_path / "default.parquet"
+    pq.write_table(pa.table({"location_id": ids * 2}), default, **publish.PARQUET_SETTINGS)
+    # fallen back to plain, the ids after the first megabyte are written out in full a second time
+    sizes = [pq.ParquetFile(p).metadata.row_group(0).column(0).total_uncompressed_size for p in (path, default)]
+    assert sizes[0] < 0.8 * sizes[1], sizes

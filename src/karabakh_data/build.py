@@ -40,7 +40,9 @@ from .publish import (
     write_csv,
     write_parquet,
 )
+from .read import encoded_fields
 from .repository import Repository, file_sha256
+from .schemas import VIEW_GROUP
 from .validate import Validation, recorded_hashes, validate
 from .views import build_views
 
@@ -88,14 +90,16 @@ def _stage(repo: Repository, validation: Validation, staging: Path) -> None:
         (staging / folder).mkdir()
         (staging / folder / "README.md").write_text(readme, encoding="utf-8")
 
-    def written(write, table, path: Path):
-        write(table, path)
+    def written(write, table, path: Path, *options):
+        write(table, path, *options)
         return file_digest(path)
 
     def parquet(names):
         for name in sorted(names, key=lambda n: -tables[n].nbytes):  # largest first: the two threads finish together
+            coded = package.tables.get(name)
+            dictionary = encoded_fields(coded) if coded is not None and coded.group != VIEW_GROUP else None
             jobs[repo.relative(repo.parquet_path(name))] = pool.submit(written, write_parquet, tables[name],
-                                                                       staging / "parquet" / f"{name}.parquet")
+                                                                       staging / "parquet" / f"{name}.parquet", dictionary)
 
     jobs = {}  # repository-relative path of the published file -> (size, hash) once written
     digests = {}

@@ -532,6 +532,14 @@ class SourceTexts(Mapping):
             except UnicodeDecodeError:
                 del self.raw[source_id], self._ascii[source_id]
 
+    def only(self, source_ids) -> SourceTexts:
+        """The texts of these sources alone, sharing what was already learnt about them."""
+        kept = SourceTexts({})
+        kept.raw = {i: self.raw[i] for i in source_ids if i in self.raw}
+        kept._ascii = {i: self._ascii[i] for i in kept.raw}
+        kept._texts = {i: self._texts[i] for i in kept.raw if i in self._texts}
+        return kept
+
     def __getitem__(self, source_id: str) -> str:
         if source_id not in self._texts:
             self._texts[source_id] = str(self.raw[source_id], "ascii")
@@ -553,18 +561,18 @@ class SourceTexts(Mapping):
         return self._ascii[source_id]
 
 
-def read_seeds(repo: Repository) -> dict[str, bytes]:
-    """source id -> bytes of every seed file named like a source (regular files only); independent
-    of the tables, so validate reads them while it reads the tables."""
-    return {path.stem: mapped_bytes(path) for path in sorted((repo.root / "seeds").glob("*.txt"))
-            if seed_path(repo, path.stem) == path}
+def read_seeds(repo: Repository) -> SourceTexts:
+    """The seed files named like a source (regular files only), by source id; independent of the
+    tables, so validate reads them (and learns which are ASCII, 0.1 s for 145 MB) while it reads
+    the tables."""
+    return SourceTexts({path.stem: mapped_bytes(path) for path in sorted((repo.root / "seeds").glob("*.txt"))
+                        if seed_path(repo, path.stem) == path})
 
 
-def source_texts(repo: Repository, sources: TableData | None, seeds: dict[str, bytes] | None = None) -> SourceTexts:
+def source_texts(repo: Repository, sources: TableData | None, seeds: SourceTexts | None = None) -> SourceTexts:
     """The texts of every source whose seed file can be read (check_sources reports the rest)."""
     seeds = read_seeds(repo) if seeds is None else seeds
-    listed = sources.strings.column("source_id").to_pylist() if sources is not None else []
-    return SourceTexts({i: seeds[i] for i in listed if i in seeds})
+    return seeds.only(sources.strings.column("source_id").to_pylist() if sources is not None else [])
 
 
 def encoded_fields(table: Table) -> list[str]:

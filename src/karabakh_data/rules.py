@@ -100,6 +100,18 @@ def _keys(data: TableData, fields: tuple[str, ...]) -> tuple[pa.Array, pa.Array,
     return keys, present, pc.and_(any_valid, pc.invert(present))
 
 
+def _words(values: np.ndarray, start: int, byte_order: str) -> np.ndarray:
+    """The eight bytes from `start` of each fixed-width value, as one 64-bit word per value, read
+    in place (a strided view: no matrix of bytes). A word may run into the next value's bytes; the
+    last value's word is read from a padded copy, since its bytes may end the buffer."""
+    width, count = values.dtype.itemsize, len(values)
+    words = np.empty(count, dtype=np.uint64)
+    if count > 1:
+        words[:-1] = np.ndarray((count - 1,), dtype=byte_order + "u8", buffer=values, offset=start, strides=(width,))
+    words[-1] = np.frombuffer(values[-1].ljust(width, b"\0")[start:].ljust(8, b"\0")[:8], dtype=byte_order + "u8")[0]
+    return words
+
+
 def _as_integers(keys: np.ndarray, child: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Two arrays of fixed-width bytes as 64-bit integers in the same order, when what follows their
     common prefix fits in eight bytes (evt-0000001: seven); unchanged otherwise. Integers compare in
@@ -111,6 +123,13 @@ def _as_integers(keys: np.ndarray, child: np.ndarray) -> tuple[np.ndarray, np.nd
     prefix = len(os.path.commonprefix(ends)) if all(len(e) == width for e in ends) else 0  # NumPy drops trailing NULs
     if width - prefix > 8:
         return keys, child
+    if prefix <= 8 <= width:  # the prefix in one little-endian word, the rest in one big-endian word
+        shared = int.from_bytes(ends[0][:prefix], "little")
+        mask = (1 << (8 * prefix)) - 1
+        shift = np.uint64(8 * (8 - (width - prefix)))
+        if not all(((_words(v, 0, "<") & np.uint64(mask)) == np.uint64(shared)).all() for v in (keys, child)):
+            return keys, child
+        return tuple(_words(v, prefix, ">") >> shift for v in (keys, child))  # big-endian: byte order is number order
     matrices = [values.view(np.uint8).reshape(len(values), width) for values in (keys, child)]
     shared = np.frombuffer(ends[0][:prefix], dtype=np.uint8)
     if not all((m[:, :prefix] == shared).all() for m in matrices):
@@ -119,7 +138,7 @@ def _as_integers(keys: np.ndarray, child: np.ndarray) -> tuple[np.ndarray, np.nd
     for matrix in matrices:
         padded = np.zeros((len(matrix), 8), dtype=np.uint8)
         padded[:, :width - prefix] = matrix[:, prefix:]
-        packed.append(padded.view(">u8").ravel().astype(np.uint64))  # big-endian: byte order is number order
+        packed.append(padded.view(">u8").ravel().astype(np.uint64))
     return packed[0], packed[1]
 
 
@@ -160,7 +179,12 @@ def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
                 partial = pa.array([], pa.bool_())
             else:
                 keys, present, partial = _keys(data, fk.fields)
-                missing = _rows_where(pc.and_(present, pc.invert(pc.is_in(keys, value_set=reference))))
+                if isinstance(reference, pa.ChunkedArray):
+                    reference = reference.combine_chunks()
+                if pa.types.is_dictionary(reference.type):
+                    reference = reference.dictionary_decode()
+                member = pc.is_valid(_lookup_in(keys, reference, constant_mask(True, len(reference))))  # per distinct key
+                missing = _rows_where(pc.and_(present, pc.invert(member)))
                 values = keys.take(pa.array(missing, pa.int64())).to_pylist()
             label = ",".join(fk.fields)
             target = f"{fk.resource}.{','.join(fk.reference_fields)}"
@@ -325,21 +349,33 @@ def years_in_quotes(quotes: pa.ChunkedArray, years: list[np.ndarray]) -> list[np
     wanted = np.zeros(10000, dtype=bool)  # the years looked for: other runs of digits are dropped at once
     for year in years:
         wanted |= np.bincount(year + 1, minlength=10001)[1:10001] > 0  # -1 (no year) counts at 0, dropped
+    wanted_century = np.zeros(100, dtype=bool)  # their first two digits: most runs are dropped on two gathers
+    wanted_century[np.flatnonzero(wanted) // 100] = True
     first_row = 0
     for chunk in quotes.chunks:
         offsets, data = string_buffers(chunk)
         low, high = int(offsets[0]), int(offsets[-1])
         for block_start in range(low, high - 3, SCAN_BLOCK):
-            digits = data[block_start:min(block_start + SCAN_BLOCK + 3, high)] - np.uint8(48)  # wraps below "0"
+            block_end = min(block_start + SCAN_BLOCK + 3, high)
+            digits = data[block_start:block_end] - np.uint8(48)  # wraps below "0"
             is_digit = digits < 10
-            at = np.flatnonzero(is_digit[:-3] & is_digit[1:-2] & is_digit[2:-1] & is_digit[3:])
+            pair = is_digit[:-1] & is_digit[1:]
+            at = np.flatnonzero(pair[:-2] & pair[2:])
             if not len(at):
                 continue
-            value = sum(digits[at + i].astype(np.int16) * 10 ** (3 - i) for i in range(4))
+            century = digits[at].astype(np.int16) * 10 + digits[at + 1]
+            keep = wanted_century[century]
+            at, century = at[keep], century[keep]
+            value = century * 100 + digits[at + 2] * 10 + digits[at + 3]
             keep = wanted[value]
             at, value = at[keep], value[keep]
+            # rows are found among the block's own offsets, searched in their own integer type (a
+            # search of int64 positions in int32 offsets converted every offset, block after block)
+            position = offsets.dtype.type
+            first = int(np.searchsorted(offsets, position(block_start), side="right")) - 1
+            local = offsets[first:int(np.searchsorted(offsets, position(block_end), side="right")) + 1]
             where = at + block_start
-            row = np.searchsorted(offsets, where, side="right") - 1
+            row = first + np.searchsorted(local, where.astype(offsets.dtype), side="right") - 1
             inside = where + 4 <= offsets[row + 1]  # a run across two quotes belongs to neither
             for year, hit in zip(years, found):
                 match = inside & (value == year[first_row + row])
@@ -465,7 +501,9 @@ def check_enrichments(ctx: Context) -> Iterator[Problem]:
         enriched_origin = (pc.fill_null(pc.equal(data.typed.column("date_origin"), ORIGIN_ENRICHED), False)
                            if data.table.has_field("date_origin") else None)
         for f in governed:
-            is_backed = pc.is_in(keys, value_set=backed.get((name, f.name), pa.array([], pa.string())))
+            records = backed.get((name, f.name))
+            # nothing backs the field (events' dates, at 2M rows): no lookup of every key in an empty set
+            is_backed = pc.is_in(keys, value_set=records) if records is not None and len(records) else constant_mask(False, len(keys))
             needs = data.present(f.name)
             if f.enrichment != ENRICHMENT_ALWAYS:
                 needs = pc.and_(needs, enriched_origin)

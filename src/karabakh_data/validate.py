@@ -131,11 +131,11 @@ def validate(repo: Repository, from_csv: bool = False) -> Validation:
         texts = source_texts(repo, result.data.get("sources"), seeds.result())
         ctx = Context(repo, package, result.data, texts)
         rules = [pool.submit(lambda rule: list(rule(ctx)), rule) for rule in RULE_CHECKS]
+        rules.append(pool.submit(check_descriptor, repo))  # a stat of every path it names: beside the last rule
         for future in checks + rules:
             result.problems += future.result()
         result.csv_sha256.update({name: digest.result() for name, digest in hashed.items()})
     result.problems += check_canonical(result.data)
     result.problems += check_release(repo, package, result.data, result.csv_sha256)
-    result.problems += check_descriptor(repo)
     result.problems.sort(key=lambda p: (p.file, p.line or 0, p.rule, p.field or "", p.message))
     return result
