@@ -209,3 +209,22 @@ def test_scanning_quotes_for_years_agrees_with_a_substring_search(monkeypatch):
             for year, hit in zip(years, found):
                 expected = [y >= 0 and not n and f"{y:04d}" in q for q, n, y in zip(quotes, nulls, year)]
                 assert hit.tolist() == expected, (block, quotes, nulls, year.tolist())
+
+
+def test_a_mapped_file_hashed_in_pieces_has_its_sha256(tmp_path, monkeypatch):
+    # the pieces are pages of the mapping: a file of several pieces, with a short last one, and files
+    # of exactly one piece or less, must hash as hashlib hashes their bytes
+    import hashlib
+    import mmap
+    import random
+
+    from karabakh_data import repository
+
+    piece = mmap.ALLOCATIONGRANULARITY
+    monkeypatch.setattr(repository, "MAP_MIN_BYTES", 1)
+    monkeypatch.setattr(repository, "HASH_PIECE_BYTES", piece)
+    rng = random.Random(7)
+    for size in (1, piece - 1, piece, piece + 1, 5 * piece + 123):
+        path = tmp_path / f"{size}.csv"
+        path.write_bytes(rng.randbytes(size))
+        assert repository.file_sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest(), size
