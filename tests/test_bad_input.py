@@ -328,7 +328,7 @@ def test_more_bad_input_is_rejected(scratch, case):
 
 
 def test_oversized_file_is_rejected(scratch, monkeypatch):
-    monkeypatch.setattr("karabakh_data.read.MAX_FILE_BYTES", 100)
+    monkeypatch.setattr("karabakh_data.repository.MAX_FILE_BYTES", 100)
     assert any(p.rule == "file-size" and p.file == "data/csv/events.csv" for p in validate(scratch).problems)
 
 

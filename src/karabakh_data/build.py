@@ -43,7 +43,8 @@ from .publish import (
 from .read import encoded_fields
 from .repository import Repository, file_sha256
 from .schemas import VIEW_GROUP
-from .validate import Validation, recorded_hashes, validate
+from .twins import recorded_hashes
+from .validate import Validation, validate
 from .views import build_views
 
 

@@ -28,9 +28,18 @@ class _WithoutPandas:
 def _validate(repo: Repository, args) -> int:
     if "pandas" not in sys.modules:
         sys.meta_path.insert(0, _WithoutPandas())
+    twins = None
+    if not args.from_csv:  # the second core hashes the files while the first imports NumPy and Arrow
+        from .schemas import SchemaError, load_package
+        from .twins import TwinHashes
+
+        try:
+            twins = TwinHashes(repo, load_package(repo.schemas_dir))
+        except SchemaError:
+            pass  # validate reports it
     from .validate import validate
 
-    result = validate(repo, from_csv=args.from_csv)
+    result = validate(repo, from_csv=args.from_csv, twins=twins)
     if result.problems or args.format != "text":
         print(format_problems(result.problems, args.format))
     if result.ok and args.format == "text":

@@ -29,7 +29,6 @@ from .repository import Repository, holds, is_ascii, mapped_bytes
 from .schemas import Table, arrow_type_of
 
 MAX_INTEGER = 10**18 - 1  # the largest integer of 18 digits (LEXICAL)
-MAX_FILE_BYTES = 1024 * 1024 * 1024  # room for ACLED-size tables (2M events is about 0.6 GB); above that, refuse before parsing
 CONTROL_BYTES = re.compile(rb"[\x01-\x09\x0b\x0c\x0e-\x1f]")  # C0 except NUL (own rule), LF and CR (line-ending)
 # Canonical lexical forms: what fmt writes and what validate accepts.
 LEXICAL = {
@@ -181,8 +180,8 @@ def _line_of_offset(data: bytes, offset: int) -> int:
 def _check_bytes(file: str, data: bytes) -> list[Problem]:
     """The whole-file byte checks that cost a memchr each (control characters: _control_chars)."""
     problems = []
-    if len(data) > MAX_FILE_BYTES:
-        problems.append(Problem(file, None, None, None, "file-size", str(len(data)), f"the file is larger than {MAX_FILE_BYTES} bytes"))
+    if len(data) > repository.MAX_FILE_BYTES:
+        problems.append(Problem(file, None, None, None, "file-size", str(len(data)), f"the file is larger than {repository.MAX_FILE_BYTES} bytes"))
     if data[:3] == b"\xef\xbb\xbf":
         problems.append(Problem(file, 1, None, None, "bom", None, "the file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM"))
     try:

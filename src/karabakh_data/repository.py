@@ -72,6 +72,7 @@ class Repository:
             return str(path)
 
 
+MAX_FILE_BYTES = 1024 * 1024 * 1024  # room for ACLED-size tables (2M events is about 0.6 GB); above that, refuse before parsing
 MAP_MIN_BYTES = 1 << 24  # a hand-edited file smaller than this is read: mapping pays only at scale
 
 

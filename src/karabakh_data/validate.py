@@ -11,21 +11,20 @@ CSV files (CI runs it); `validate --from-csv` reads every CSV file whatever the 
 from __future__ import annotations
 
 import hashlib
-import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from . import read
 from .constraints import check_constraints
 from .fmt import canonical_form, is_canonical
 from .problems import Problem
 from .publish import check_descriptor
 from .read import TableData, read_published, read_seeds, read_table, source_texts
 from .releases import check_release
-from .repository import Repository, file_sha256
+from .repository import Repository
 from .rules import RULE_CHECKS, Context
 from .safety import check_content
 from .schemas import Package, SchemaError, load_package
+from .twins import TwinHashes
 
 
 @dataclass
@@ -57,54 +56,30 @@ def check_canonical(data: dict[str, TableData]) -> list[Problem]:
     return problems
 
 
-def recorded_hashes(repo: Repository) -> dict[str, str]:
-    """Repository-relative path -> hex SHA-256, for the CSV files and Parquet twins datapackage.json
-    records; empty when there is no usable descriptor (check_descriptor reports why)."""
-    try:
-        desc = json.loads(repo.descriptor_path.read_text(encoding="utf-8"))
-        found = {}
-        for resource in desc["resources"]:
-            for entry in (resource, resource.get("x-parquet") or {}):
-                path, digest = entry.get("path"), entry.get("hash")
-                if isinstance(path, str) and isinstance(digest, str) and digest.startswith("sha256:"):
-                    found[path] = digest.removeprefix("sha256:")
-        return found
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
-
-
 def _table_checks(data: TableData) -> list[Problem]:
     return check_constraints(data) + check_content(data)
 
 
-def _read_tables(repo: Repository, package: Package, result: Validation, from_csv: bool,
+def _read_tables(repo: Repository, package: Package, result: Validation, twins: TwinHashes | None,
                  pool: ThreadPoolExecutor) -> tuple[list[Future], Future, dict[str, Future]]:
     """Read every table (from its Parquet twin where datapackage.json vouches for both files) and
     start its own checks in the pool; returns their futures, that of reading the seed files, and
     those of hashing the CSV files read (by table)."""
     hashed = {}
-    recorded = {} if from_csv else recorded_hashes(repo)
-    twins = {t.name: (repo.csv_path(t.name), repo.parquet_path(t.name)) for t in package.coded}
-    twins = {name: paths for name, paths in twins.items()
-             if all(repo.relative(p) in recorded and p.is_file() and not p.is_symlink() for p in paths)
-             and paths[0].stat().st_size <= read.MAX_FILE_BYTES}  # the cap applies whatever the descriptor says
-    # the files are hashed in the pool (hashlib releases the GIL) while the Parquet twins are read
-    digests = {name: [pool.submit(file_sha256, p) for p in paths] for name, paths in twins.items()}
     seeds = pool.submit(read_seeds, repo)
     # a twin's own checks start as soon as it is read, before its hashes are known; they are dropped
     # if the hashes differ
     published, early = {}, {}
-    for name in twins:
+    for name in (twins.paths if twins is not None else ()):
         published[name] = read_published(repo, package.tables[name])
         if published[name] is not None:
             early[name] = pool.submit(_table_checks, published[name])
     checks = []
     for table in package.coded:
         data, problems, check = published.get(table.name), [], early.get(table.name)
-        if table.name in twins:
-            hashes = [d.result() for d in digests[table.name]]
-            result.csv_sha256[table.name] = hashes[0]
-            if hashes != [recorded[repo.relative(p)] for p in twins[table.name]]:
+        if twins is not None and table.name in twins.paths:
+            result.csv_sha256[table.name] = twins.digest(twins.paths[table.name][0])
+            if not twins.current(table.name):
                 data, check = None, None  # edited since the last build: the CSV file is what counts
         if data is None:
             data, problems = read_table(repo, table)
@@ -118,16 +93,22 @@ def _read_tables(repo: Repository, package: Package, result: Validation, from_cs
     return checks, seeds, hashed
 
 
-def validate(repo: Repository, from_csv: bool = False) -> Validation:
+def validate(repo: Repository, from_csv: bool = False, twins: TwinHashes | None = None) -> Validation:
+    """`twins`, when given, is the hashing already under way (the command line starts it before
+    importing this module); otherwise it starts here, unless from_csv."""
     try:
         package = load_package(repo.schemas_dir)
     except SchemaError as exc:
         return Validation(repo, None, problems=[Problem(repo.display(exc.path), None, None, exc.field, "schema", None, exc.message)])
     result = Validation(repo, package)
+    if from_csv:
+        twins = None
+    elif twins is None:
+        twins = TwinHashes(repo, package)
     # two workers, as many as the machines CI runs on have cores: Arrow kernels, NumPy and hashlib
     # release the GIL, so the independent checks run side by side
     with ThreadPoolExecutor(max_workers=2) as pool:
-        checks, seeds, hashed = _read_tables(repo, package, result, from_csv, pool)
+        checks, seeds, hashed = _read_tables(repo, package, result, twins, pool)
         texts = source_texts(repo, result.data.get("sources"), seeds.result())
         ctx = Context(repo, package, result.data, texts)
         rules = [pool.submit(lambda rule: list(rule(ctx)), rule) for rule in RULE_CHECKS]
