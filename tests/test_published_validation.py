@@ -228,3 +228,30 @@ def test_a_mapped_file_hashed_in_pieces_has_its_sha256(tmp_path, monkeypatch):
         path = tmp_path / f"{size}.csv"
         path.write_bytes(rng.randbytes(size))
         assert repository.file_sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest(), size
+
+
+def test_claimant_links_agree_with_sets_of_pairs():
+    # the binary-search path (fixed-width events in key order) and the joined-pairs path must both say
+    # what sets of (event, actor) pairs say, with unsorted, ragged, repeated and missing values
+    import random
+
+    from karabakh_data import rules
+
+    rng = random.Random(11)
+    for case in range(400):
+        width = rng.choice([4, 7])
+        ragged = case % 5 == 0  # some identifiers one digit shorter: the joined path
+        events = sorted(rng.sample(range(60), rng.randint(0, 30)))
+        spell = lambda n: f"evt-{n:0{width - (ragged and n % 7 == 0)}d}"  # noqa: E731
+        claims = [(spell(e), rng.choice(["act-1", "act-2", "act-3"])) for e in events]
+        links = sorted(((spell(rng.choice(events or [0]) if rng.random() < 0.8 else rng.randrange(60)),
+                         rng.choice(["act-1", "act-2", "act-3", None])) for _ in range(rng.randint(0, 40))),
+                       key=lambda link: (link[0], link[1] or ""))
+        if rng.random() < 0.15:
+            rng.shuffle(links)
+        claim_pairs = set(claims)
+        link_pairs = {link for link in links if link[1] is not None}
+        linked, stated = rules.claimant_links(pa.array([c[0] for c in claims], pa.string()), pa.array([c[1] for c in claims], pa.string()),
+                                              pa.array([k[0] for k in links], pa.string()), pa.array([k[1] for k in links], pa.string()))
+        assert linked.to_pylist() == [c in link_pairs for c in claims], (claims, links)
+        assert stated.to_pylist() == [k in claim_pairs for k in links], (claims, links)

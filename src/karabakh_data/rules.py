@@ -165,6 +165,27 @@ def is_member(values, reference: pa.Array):
     return arrow_array(keys[position] == child)
 
 
+def claimant_links(claim_events, claimants, link_events, link_actors) -> tuple[pa.Array, pa.Array]:
+    """(whether each claim, an event and the actor it names, has a link with that event and actor;
+    whether each link has such a claim). The fast path, when both event columns are fixed-width
+    identifiers in key order (as canonical files keep them): each link's event is found among the
+    claims' events by binary search, and the actors are compared for that one claim, which an event
+    has at most one of. Otherwise the (event, actor) pairs are joined and looked up both ways."""
+    claim_events, link_events = (e.combine_chunks() if isinstance(e, pa.ChunkedArray) else e for e in (claim_events, link_events))
+    ce, le = fixed_width_bytes(claim_events), fixed_width_bytes(link_events)
+    if ce is not None and le is not None and ce.dtype == le.dtype:
+        ce, le = _as_integers(ce, le)
+        if (ce[1:] > ce[:-1]).all() and (le[1:] >= le[:-1]).all():
+            position = np.minimum(np.searchsorted(ce, le), len(ce) - 1)
+            same = (ce[position] == le) & pc.fill_null(pc.equal(pc.take(claimants, position), link_actors), False).to_numpy(zero_copy_only=False)
+            linked = np.zeros(len(ce), dtype=bool)
+            linked[position[same]] = True
+            return arrow_array(linked), arrow_array(same)
+    claim_keys = pc.binary_join_element_wise(claim_events, claimants, "\x1f")
+    link_keys = pc.binary_join_element_wise(link_events, link_actors, "\x1f")
+    return pc.fill_null(is_member(claim_keys, link_keys), False), pc.fill_null(is_member(link_keys, claim_keys), False)
+
+
 def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
     for data in ctx.data.values():
         for fk in data.table.foreign_keys:
@@ -454,14 +475,13 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
     claim_rows = pc.indices_nonzero(pc.is_valid(data.raw("claimed_by_actor_id")))
     link_rows = pc.indices_nonzero(pc.fill_null(pc.equal(links.raw("role"), ROLE_CLAIMANT), False))
     claimants = data.cells("claimed_by_actor_id", claim_rows)  # decoded for these rows only
-    claim_keys = pc.binary_join_element_wise(pc.take(typed.column("event_id"), claim_rows), claimants, "\x1f")
-    link_keys = pc.binary_join_element_wise(*(pc.take(links.typed.column(c), link_rows) for c in ("event_id", "actor_id")), "\x1f")
-    linked = is_member(claim_keys, link_keys)  # both in key order: a binary search, not a hash table
+    linked, stated = claimant_links(pc.take(typed.column("event_id"), claim_rows), claimants,
+                                    pc.take(links.typed.column("event_id"), link_rows), links.cells("actor_id", link_rows))
     for row in pc.take(claim_rows, pc.indices_nonzero(pc.invert(linked))).to_pylist():
         yield data.problem(row, "claimed_by_actor_id", "claimant-link", f"event_actors needs the row ({typed.column('event_id')[row]}, {claimant[row].as_py()}, {ROLE_CLAIMANT})")
     # and a claimant link must name the event's claimant, not another actor (a link to an unknown event
     # is a foreign-key problem already)
-    unstated = pc.take(link_rows, pc.indices_nonzero(pc.invert(is_member(link_keys, claim_keys))))
+    unstated = pc.take(link_rows, pc.indices_nonzero(pc.invert(stated)))
     if len(unstated):
         known_event = pc.is_in(pc.take(links.typed.column("event_id"), unstated), value_set=typed.column("event_id").combine_chunks())
         for row in pc.filter(unstated, known_event).to_pylist():
