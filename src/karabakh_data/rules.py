@@ -296,6 +296,12 @@ def _lookup_in(values, keys: pa.Array, looked_up: pa.Array) -> pa.ChunkedArray:
     return pa.chunked_array(out, looked_up.type)
 
 
+def _is_any(values, *choices: str) -> pa.ChunkedArray:
+    """Whether each value is one of the choices (false for an empty cell), once per distinct value
+    of a dictionary-encoded column: comparing the column itself decodes every row."""
+    return pc.is_valid(_lookup_in(values, pa.array(choices, pa.string()), constant_mask(True, len(choices))))
+
+
 def _lookup(values, table: TableData, key: str, column: str) -> pa.ChunkedArray:
     """For each value, `column` of the vocabulary row whose `key` equals it (null when none does)."""
     return _lookup_in(values, table.typed.column(key).combine_chunks(), table.typed.column(column).combine_chunks())
@@ -316,16 +322,16 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
         any_date = present[0]
         for p in present[1:]:
             any_date = pc.or_(any_date, p)
-        for row in _rows_where(pc.and_(ok, pc.and_(pc.equal(origin, ORIGIN_NONE), any_date))):
+        for row in _rows_where(pc.and_(ok, pc.and_(_is_any(origin, ORIGIN_NONE), any_date))):
             first = next(f for f in date_fields if typed.column(f)[row].is_valid)
             yield data.problem(row, first, "date-origin", "date_origin is none, so the dates must be empty")
-        dated_origin = pc.is_in(origin, value_set=pa.array([ORIGIN_STATED, ORIGIN_INFERRED, ORIGIN_ENRICHED]))
+        dated_origin = _is_any(origin, ORIGIN_STATED, ORIGIN_INFERRED, ORIGIN_ENRICHED)
         for row in _rows_where(pc.and_(ok, pc.and_(dated_origin, pc.invert(any_date)))):
             yield data.problem(row, "date_origin", "date-origin", f"date_origin is {origin[row].as_py()} but no date is set")
         if table.has_field("quote"):
-            yield from _check_stated_years(data, date_fields, pc.and_(ok, pc.equal(origin, ORIGIN_STATED)))
+            yield from _check_stated_years(data, date_fields, pc.and_(ok, _is_any(origin, ORIGIN_STATED)))
         if table.has_field("coder_note"):
-            for row in _rows_where(pc.and_(ok, pc.and_(pc.equal(origin, ORIGIN_INFERRED), pc.is_null(typed.column("coder_note"))))):
+            for row in _rows_where(pc.and_(ok, pc.and_(_is_any(origin, ORIGIN_INFERRED), pc.is_null(typed.column("coder_note"))))):
                 yield data.problem(row, "coder_note", "date-inferred-note", "date_origin is coder_inferred: explain the inference in coder_note")
         if not table.has_field("date_precision") or vocab is None:
             continue  # without its vocabulary (reported unreadable) a precision means nothing to check
@@ -348,13 +354,15 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
         for row in _rows_where(pc.and_(ordered, outside)):
             yield data.problem(row, "date_precision", "date-precision", f"precision {precision[row].as_py()} allows a span of "
                                f"{low[row].as_py()}..{high[row].as_py() if high[row].is_valid else 'any'} days; the dates span {span[row].as_py()}")
-        boundary = _lookup(precision, vocab, "date_precision", "boundary")
+        # the boundary is compared in the vocabulary, and the answer looked up per row
+        keys, boundary = vocab.typed.column("date_precision").combine_chunks(), vocab.typed.column("boundary").combine_chunks()
+        by_month, by_year = (_lookup_in(precision, keys, pc.equal(boundary, b)) for b in ("month", "year"))
         next_day = pc.cast(pc.cast(pc.add(last_day, 1), pa.int32()), pa.date32())
         month_off = pc.or_(pc.not_equal(pc.day(start), 1), pc.not_equal(pc.day(next_day), 1))
         year_off = pc.or_(month_off, pc.or_(pc.not_equal(pc.month(start), 1), pc.not_equal(pc.month(next_day), 1)))
-        for row in _rows_where(pc.and_(ordered, pc.and_(pc.equal(boundary, "month"), month_off))):
+        for row in _rows_where(pc.and_(ordered, pc.and_(by_month, month_off))):
             yield data.problem(row, "date_precision", "date-precision", "precision month needs date_start on the 1st and date_end on a month's last day")
-        for row in _rows_where(pc.and_(ordered, pc.and_(pc.equal(boundary, "year"), year_off))):
+        for row in _rows_where(pc.and_(ordered, pc.and_(by_year, year_off))):
             yield data.problem(row, "date_precision", "date-precision", "precision year needs date_start on 1 January and date_end on 31 December")
 
 
@@ -473,7 +481,7 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
         return
     # only rows that name a claimant and links in the claimant role take part: keys are joined for those
     claim_rows = pc.indices_nonzero(pc.is_valid(data.raw("claimed_by_actor_id")))
-    link_rows = pc.indices_nonzero(pc.fill_null(pc.equal(links.raw("role"), ROLE_CLAIMANT), False))
+    link_rows = pc.indices_nonzero(_is_any(links.raw("role"), ROLE_CLAIMANT))
     claimants = data.cells("claimed_by_actor_id", claim_rows)  # decoded for these rows only
     linked, stated = claimant_links(pc.take(typed.column("event_id"), claim_rows), claimants,
                                     pc.take(links.typed.column("event_id"), link_rows), links.cells("actor_id", link_rows))
@@ -518,7 +526,7 @@ def check_enrichments(ctx: Context) -> Iterator[Problem]:
         if not governed or name == "enrichments":
             continue
         keys = data.typed.column(data.table.primary_key[0])
-        enriched_origin = (pc.fill_null(pc.equal(data.typed.column("date_origin"), ORIGIN_ENRICHED), False)
+        enriched_origin = (_is_any(data.raw("date_origin"), ORIGIN_ENRICHED)
                            if data.table.has_field("date_origin") else None)
         for f in governed:
             records = backed.get((name, f.name))
