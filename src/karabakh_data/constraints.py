@@ -44,15 +44,17 @@ def required_hint(field: str) -> str:
     return " (run `karabakh-data fmt` to fill it from the quote)" if field in ("char_start", "char_end") else ""
 
 
-def _violations(column: pa.ChunkedArray, kind: str, argument) -> pa.ChunkedArray:
-    """True where a present value breaks the constraint (nulls never do: `required` covers them)."""
+def _violations(column: pa.ChunkedArray, kind: str, argument, span: tuple[int, int] | None = None) -> pa.ChunkedArray:
+    """True where a present value breaks the constraint (nulls never do: `required` covers them).
+    `span` bounds the bytes of the values (TableData.byte_range), when known."""
     if kind == "isin":  # is_in says false, not null, for a null value
         return pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, value_set=pa.array(argument, column.type))))
     if kind == "matches":
         return _mismatches(column, argument)
     if kind == "length":
         low, high = argument
-        length = pc.binary_length(column) if ascii_only(column) else pc.utf8_length(column)
+        ascii = span[1] < 0x80 if span is not None else ascii_only(column)
+        length = pc.binary_length(column) if ascii else pc.utf8_length(column)
         too_short = pc.less(length, low) if low is not None else None
         too_long = pc.greater(length, high) if high is not None else None
         return too_long if too_short is None else too_short if too_long is None else pc.or_(too_short, too_long)
@@ -136,7 +138,8 @@ def check_constraints(data: TableData) -> list[Problem]:
                         problems.append(data.problem(row, field.name, rule, "the value occurs in more than one row"))
         for rule, kind, argument, message in field_constraints(field):
             if column.null_count < len(column):
-                flag(data.rows_where(field.name, partial(_violations, kind=kind, argument=argument)), rule, message)
+                span = data.byte_range(field.name) if kind == "length" else None
+                flag(data.rows_where(field.name, partial(_violations, kind=kind, argument=argument, span=span)), rule, message)
     if single_key is None:
         key = ",".join(table.primary_key)
         if not strictly_increasing([data.typed.column(name) for name in table.primary_key]):

@@ -107,7 +107,16 @@ def fixed_width_matches(values: np.ndarray, parts: list[Part]) -> np.ndarray | N
     ok = np.ones(n, dtype=bool)
     position = 0
     for (table, _, _), count in zip(parts, counts):
+        allowed = np.flatnonzero(table)
+        # one contiguous range of bytes (a literal, 0-9): one subtraction and one comparison, which
+        # wrap below the range; a lookup by index otherwise (NumPy widens every byte to an index)
+        contiguous = 0 < len(allowed) < 256 and allowed[-1] - allowed[0] + 1 == len(allowed)
         for row in by_position[position:position + count]:
-            ok &= table[row]
+            if not len(allowed):
+                ok[:] = False
+            elif contiguous:
+                ok &= (row - np.uint8(allowed[0])) < np.uint8(len(allowed))
+            else:
+                ok &= table[row]
         position += count
     return ok

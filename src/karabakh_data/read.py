@@ -94,6 +94,17 @@ class TableData:
     canonical_cells: bool = False  # every cell of a typed (non-string) column is spelled as fmt spells it
     record_lines: list[int] | None = None  # line of each row, when the strict parse already counted them
     dictionaries: dict[str, pa.ChunkedArray] = field(default_factory=dict)  # CSV path: encoded(), as Parquet stores them
+    _byte_ranges: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+
+    def byte_range(self, name: str) -> tuple[int, int]:
+        """Smallest and largest byte of a string column's values (of its dictionaries when encoded),
+        computed once: the length constraint and three content checks each ask (four passes over
+        the 152 MB of quotes at 2M events)."""
+        if name not in self._byte_ranges:
+            encoded = self.encoded(name)
+            ranges = [byte_range(c.dictionary) for c in encoded.chunks] if encoded is not None else [byte_range(self.typed.column(name))]
+            self._byte_ranges[name] = (min((r[0] for r in ranges), default=255), max((r[1] for r in ranges), default=0))
+        return self._byte_ranges[name]
 
     @property
     def raw_bytes(self) -> bytes | mmap.mmap:

@@ -5,6 +5,8 @@ Flagged, never rewritten: canonical data is changed only by its coder.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -55,7 +57,9 @@ def ascii_only(values) -> bool:
     return byte_range(values)[1] < 0x80
 
 
-def too_long(values) -> pa.Array:
+# Each check takes the values and, optionally, bounds of their bytes (TableData.byte_range), which
+# settle whole columns: no non-ASCII byte, no line break.
+def too_long(values, span=None) -> pa.Array:
     return _refine(values, pc.greater(pc.binary_length(values), MAX_CELL_CHARS),  # never fewer bytes than characters
                    lambda v: pc.greater(pc.utf8_length(v), MAX_CELL_CHARS))
 
@@ -64,24 +68,24 @@ def _rows(mask) -> list[int]:
     return pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
 
 
-def formula(values) -> pa.Array:
+def formula(values, span=None) -> pa.Array:
     # a trigger at the start of the cell: only cells starting with a trigger byte are matched; after a
     # line break: only cells with a line break
     at_start = _refine(values, _may_start_formula(values), lambda v: pc.match_substring_regex(v, FORMULA_AT_START))
-    if byte_range(values)[0] > ord("\n"):
+    if (span or byte_range(values))[0] > ord("\n"):
         return at_start  # no line break anywhere in the column
     after_break = _refine(values, pc.match_substring_regex(values, "\n"), lambda v: pc.match_substring_regex(v, FORMULA))
     return pc.or_(at_start, after_break)
 
 
-def not_nfc(values) -> pa.Array:  # normalising changes a character outside ASCII only
-    if ascii_only(values):
+def not_nfc(values, span=None) -> pa.Array:  # normalising changes a character outside ASCII only
+    if (span or byte_range(values))[1] < 0x80:
         return constant_mask(False, len(values))
     return _refine(values, pc.invert(pc.string_is_ascii(values)), lambda v: pc.not_equal(pc.utf8_normalize(v, "NFC"), v))
 
 
-def invisible(values) -> pa.Array:
-    if ascii_only(values):
+def invisible(values, span=None) -> pa.Array:
+    if (span or byte_range(values))[1] < 0x80:
         return constant_mask(False, len(values))
     return _refine(values, pc.invert(pc.string_is_ascii(values)), lambda v: pc.match_substring_regex(v, INVISIBLE))
 
@@ -99,7 +103,8 @@ def check_content(data: TableData) -> list[Problem]:
     problems = []
     for f in data.table.fields:
         if f.type == "string":  # per distinct value when the column came dictionary-encoded from Parquet
-            found = [(data.rows_where(f.name, check), rule, message) for check, rule, message in TEXT_CHECKS]
+            span = data.byte_range(f.name)  # bounds every chunk's bytes
+            found = [(data.rows_where(f.name, partial(check, span=span)), rule, message) for check, rule, message in TEXT_CHECKS]
         elif not data.from_parquet:  # a CSV cell may be any text; a typed Parquet value is a few dozen characters
             check, rule, message = CELL_SIZE
             found = [(_rows(check(data.strings.column(f.name))), rule, message)]
