@@ -100,7 +100,7 @@ def _keys(data: TableData, fields: tuple[str, ...]) -> tuple[pa.Array, pa.Array,
     return keys, present, pc.and_(any_valid, pc.invert(present))
 
 
-def _words(values: np.ndarray, start: int, byte_order: str) -> np.ndarray:
+def _value_words(values: np.ndarray, start: int, byte_order: str) -> np.ndarray:
     """The eight bytes from `start` of each fixed-width value, as one 64-bit word per value, read
     in place (a strided view: no matrix of bytes). A word may run into the next value's bytes; the
     last value's word is read from a padded copy, since its bytes may end the buffer."""
@@ -127,9 +127,9 @@ def _as_integers(keys: np.ndarray, child: np.ndarray) -> tuple[np.ndarray, np.nd
         shared = int.from_bytes(ends[0][:prefix], "little")
         mask = (1 << (8 * prefix)) - 1
         shift = np.uint64(8 * (8 - (width - prefix)))
-        if not all(((_words(v, 0, "<") & np.uint64(mask)) == np.uint64(shared)).all() for v in (keys, child)):
+        if not all(((_value_words(v, 0, "<") & np.uint64(mask)) == np.uint64(shared)).all() for v in (keys, child)):
             return keys, child
-        return tuple(_words(v, prefix, ">") >> shift for v in (keys, child))  # big-endian: byte order is number order
+        return tuple(_value_words(v, prefix, ">") >> shift for v in (keys, child))  # big-endian: byte order is number order
     matrices = [values.view(np.uint8).reshape(len(values), width) for values in (keys, child)]
     shared = np.frombuffer(ends[0][:prefix], dtype=np.uint8)
     if not all((m[:, :prefix] == shared).all() for m in matrices):

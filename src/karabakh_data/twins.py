@@ -37,6 +37,7 @@ class TwinHashes:
     on its own thread when made; `current(name)` waits for a table's two digests."""
 
     def __init__(self, repo: Repository, package: Package):
+        self.package = package  # validate goes on with the schemas loaded here
         self.recorded = recorded_hashes(repo)
         self.paths = {}  # table -> (CSV file, Parquet twin), for the tables whose two files are recorded
         for table in package.coded:

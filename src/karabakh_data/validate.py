@@ -97,7 +97,7 @@ def validate(repo: Repository, from_csv: bool = False, twins: TwinHashes | None 
     """`twins`, when given, is the hashing already under way (the command line starts it before
     importing this module); otherwise it starts here, unless from_csv."""
     try:
-        package = load_package(repo.schemas_dir)
+        package = twins.package if twins is not None else load_package(repo.schemas_dir)
     except SchemaError as exc:
         return Validation(repo, None, problems=[Problem(repo.display(exc.path), None, None, exc.field, "schema", None, exc.message)])
     result = Validation(repo, package)
