@@ -53,8 +53,7 @@ def _violations(column: pa.ChunkedArray, kind: str, argument, span: tuple[int, i
         return _mismatches(column, argument)
     if kind == "length":
         low, high = argument
-        ascii = span[1] < 0x80 if span is not None else ascii_only(column)
-        length = pc.binary_length(column) if ascii else pc.utf8_length(column)
+        length = pc.binary_length(column) if ascii_only(column, span) else pc.utf8_length(column)
         too_short = pc.less(length, low) if low is not None else None
         too_long = pc.greater(length, high) if high is not None else None
         return too_long if too_short is None else too_short if too_long is None else pc.or_(too_short, too_long)

@@ -200,12 +200,7 @@ def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
                 partial = pa.array([], pa.bool_())
             else:
                 keys, present, partial = _keys(data, fk.fields)
-                if isinstance(reference, pa.ChunkedArray):
-                    reference = reference.combine_chunks()
-                if pa.types.is_dictionary(reference.type):
-                    reference = reference.dictionary_decode()
-                member = pc.is_valid(_lookup_in(keys, reference, constant_mask(True, len(reference))))  # per distinct key
-                missing = _rows_where(pc.and_(present, pc.invert(member)))
+                missing = _rows_where(pc.and_(present, pc.invert(_is_in(keys, reference))))
                 values = keys.take(pa.array(missing, pa.int64())).to_pylist()
             label = ",".join(fk.fields)
             target = f"{fk.resource}.{','.join(fk.reference_fields)}"
@@ -296,10 +291,18 @@ def _lookup_in(values, keys: pa.Array, looked_up: pa.Array) -> pa.ChunkedArray:
     return pa.chunked_array(out, looked_up.type)
 
 
+def _is_in(values, reference) -> pa.ChunkedArray:
+    """Whether each value is in `reference` (false for an empty cell), once per distinct value of a
+    dictionary-encoded column: comparing the column itself decodes every row."""
+    if isinstance(reference, pa.ChunkedArray):
+        reference = reference.combine_chunks()
+    if pa.types.is_dictionary(reference.type):
+        reference = reference.dictionary_decode()
+    return pc.is_valid(_lookup_in(values, reference, constant_mask(True, len(reference))))
+
+
 def _is_any(values, *choices: str) -> pa.ChunkedArray:
-    """Whether each value is one of the choices (false for an empty cell), once per distinct value
-    of a dictionary-encoded column: comparing the column itself decodes every row."""
-    return pc.is_valid(_lookup_in(values, pa.array(choices, pa.string()), constant_mask(True, len(choices))))
+    return _is_in(values, pa.array(choices, pa.string()))
 
 
 def _lookup(values, table: TableData, key: str, column: str) -> pa.ChunkedArray:

@@ -52,9 +52,9 @@ def _may_start_formula(column) -> np.ndarray:
     return arrow_array(np.concatenate(flags) if flags else np.zeros(0, bool))
 
 
-def ascii_only(values) -> bool:
-    """Whether every value is ASCII (then characters are bytes)."""
-    return byte_range(values)[1] < 0x80
+def ascii_only(values, span: tuple[int, int] | None = None) -> bool:
+    """Whether every value is ASCII (then characters are bytes); `span`, when known, bounds their bytes."""
+    return (span or byte_range(values))[1] < 0x80
 
 
 # Each check takes the values and, optionally, bounds of their bytes (TableData.byte_range), which
@@ -79,13 +79,13 @@ def formula(values, span=None) -> pa.Array:
 
 
 def not_nfc(values, span=None) -> pa.Array:  # normalising changes a character outside ASCII only
-    if (span or byte_range(values))[1] < 0x80:
+    if ascii_only(values, span):
         return constant_mask(False, len(values))
     return _refine(values, pc.invert(pc.string_is_ascii(values)), lambda v: pc.not_equal(pc.utf8_normalize(v, "NFC"), v))
 
 
 def invisible(values, span=None) -> pa.Array:
-    if (span or byte_range(values))[1] < 0x80:
+    if ascii_only(values, span):
         return constant_mask(False, len(values))
     return _refine(values, pc.invert(pc.string_is_ascii(values)), lambda v: pc.match_substring_regex(v, INVISIBLE))
 
