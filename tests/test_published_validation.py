@@ -162,6 +162,31 @@ def test_packed_membership_agrees_with_is_in_whatever_the_prefixes(monkeypatch):
         assert rules.is_member(pa.array(values, pa.string()), pa.array(reference)).to_pylist() == expected, (reference, values)
 
 
+def test_positions_by_binary_search_agree_with_index_in(monkeypatch):
+    # the views find each link's event row by the same search; unsorted values, absent ones and
+    # values without the shared prefix must get index_in's answer (-1 where absent)
+    import random
+
+    import pyarrow.compute as pc
+
+    from karabakh_data import rules, views
+
+    monkeypatch.setattr(rules, "BINARY_SEARCH_MIN", 1)
+    rng = random.Random(11)
+    searched = 0
+    for _ in range(300):
+        digits = rng.choice([4, 7, 12])
+        prefixes = rng.choice([["evt-"], ["evt-", "evu-"]])
+        pool = [f"{rng.choice(prefixes)}{rng.randint(0, 10 ** digits - 1):0{digits}d}" for _ in range(rng.randint(2, 50))]
+        reference = sorted(set(pool))
+        values = [rng.choice(pool + [f"{prefixes[-1]}{0:0{digits}d}"]) for _ in range(rng.randint(1, 60))]
+        expected = pc.fill_null(pc.index_in(pa.array(values), value_set=pa.array(reference)), -1).to_pylist()
+        searched += rules.sorted_positions(pa.array(values), pa.array(reference)) is not None
+        assert views._positions(pa.array(values), pa.array(reference)).tolist() == expected, (reference, values)
+    assert searched > 250  # the cases went through the search, not the hash-table fallback
+    assert rules.sorted_positions(pa.array(["a-2", "a-1"]), pa.array(["a-2", "a-1"])) is None  # an unsorted key: no search
+
+
 def test_a_dangling_reference_in_a_twin_is_spelled_without_decoding_its_column(scratch):
     # at 2M events decoding a dictionary column whole costs tens of MB; only the reported rows are spelled
     _tamper(scratch, "events", "evt-0003", "location_id", "loc-9999")

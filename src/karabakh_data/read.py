@@ -15,7 +15,7 @@ import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 import numpy as np
@@ -431,7 +431,10 @@ def _cells_clear(strings: pa.Table) -> bool:
     return all(byte_range(strings.column(name))[0] >= 0x20 for name in strings.column_names)
 
 
-def read_table(repo: Repository, table: Table) -> tuple[TableData | None, list[Problem]]:
+def read_table(repo: Repository, table: Table, run=map) -> tuple[TableData | None, list[Problem]]:
+    """`run` maps the per-column parsing over the columns: validate passes its pool's map, so the
+    columns of one large table are typed on both cores (each is a few Arrow kernels that release
+    the GIL); the built-in map types them one after the other."""
     path = repo.csv_path(table.name)
     file = repo.relative(path)
     if path.is_symlink() or not path.is_file():
@@ -440,14 +443,22 @@ def read_table(repo: Repository, table: Table) -> tuple[TableData | None, list[P
     problems = _check_bytes(file, data)
     if any(p.rule in ("encoding", "file-size") for p in problems):
         return None, problems + _control_chars(file, data)
-    result, more = _parse(file, data, table)
+    result, more = _parse(file, data, table, run)
     header_end = data.find(b"\n")
     if result is None or CONTROL_BYTES.search(data, 0, header_end if header_end >= 0 else len(data)) or not _cells_clear(result.strings):
         problems += _control_chars(file, data)
     return result, problems + more
 
 
-def _parse(file: str, data: bytes, table: Table) -> tuple[TableData | None, list[Problem]]:
+def _typed_column(strings: pa.Table, encoded: set[str], f) -> tuple[pa.Array, list[int], bool, pa.ChunkedArray | None]:
+    """One column's typed values, the rows whose cell did not parse, whether every cell is spelled
+    canonically, and (for a string column checked per distinct value) its dictionary encoding."""
+    values, bad, spelled = parse_column(strings.column(f.name), f.type)
+    dictionary = pa.chunked_array([pc.dictionary_encode(values)]) if f.name in encoded and f.type == "string" else None
+    return values, pc.indices_nonzero(bad).to_pylist(), spelled, dictionary
+
+
+def _parse(file: str, data: bytes, table: Table, run=map) -> tuple[TableData | None, list[Problem]]:
     """The table from the bytes of its (UTF-8) CSV file, or None with the problems that prevent it."""
     if _is_blank(data):
         return None, [Problem(file, 1, None, None, "header-missing", None, "the file is empty: it needs at least the header line")]
@@ -487,18 +498,18 @@ def _parse(file: str, data: bytes, table: Table) -> tuple[TableData | None, list
         strings = pa.table({name: pa.array([], pa.string()) for name in header})
     strings = strings.select(table.field_names)
 
-    typed_columns, bad_cells, canonical = [], {}, True
-    for f in table.fields:
-        values, bad, spelled = parse_column(strings.column(f.name), f.type)
+    encoded = set(encoded_fields(table))
+    typed_columns, bad_cells, canonical, dictionaries = [], {}, True, {}
+    for f, (values, rows, spelled, dictionary) in zip(table.fields, run(partial(_typed_column, strings, encoded), table.fields)):
         typed_columns.append(values)
         canonical &= spelled
-        rows = pc.indices_nonzero(bad).to_pylist()
         if rows:
             bad_cells[f.name] = set(rows)
+        if dictionary is not None:
+            dictionaries[f.name] = dictionary
     typed = pa.table(typed_columns, names=table.field_names)
     result = TableData(table, file, data, strings, typed, bad_cells, canonical_cells=canonical, record_lines=record_lines,
-                       dictionaries={name: pa.chunked_array([pc.dictionary_encode(typed.column(name).combine_chunks())])
-                                     for name in encoded_fields(table) if table.field(name).type == "string"})
+                       dictionaries=dictionaries)
     for name, rows in bad_cells.items():
         kind = table.field(name).type
         for row in sorted(rows):

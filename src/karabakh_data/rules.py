@@ -145,24 +145,31 @@ def _as_integers(keys: np.ndarray, child: np.ndarray) -> tuple[np.ndarray, np.nd
 BINARY_SEARCH_MIN = 1 << 17  # below this many keys, a hash table is built faster than the search runs
 
 
+def sorted_positions(values: pa.Array, reference: pa.Array) -> np.ndarray | None:
+    """Row of each value in `reference` (-1 where absent) by binary search, when both are fixed-width
+    identifiers without nulls and reference is in strictly ascending order (a primary key in
+    canonical order): no hash table of millions of strings. None when they are not."""
+    keys = fixed_width_bytes(reference) if len(reference) >= BINARY_SEARCH_MIN else None
+    child = fixed_width_bytes(values) if keys is not None else None
+    if child is None or keys.dtype != child.dtype or not len(child):
+        return None
+    keys, child = _as_integers(keys, child)
+    if not (keys[1:] > keys[:-1]).all():
+        return None
+    # NumPy's bytes order is the byte order Arrow sorts by; equal widths make it exact
+    position = np.minimum(np.searchsorted(keys, child), len(keys) - 1)
+    return np.where(keys[position] == child, position, -1)
+
+
 def is_member(values, reference: pa.Array):
-    """pc.is_in(values, reference), by a merge-like binary search when both are fixed-width
-    identifiers in ascending order (a link table's key column against a large primary key, both in
-    canonical order): no hash table of millions of strings."""
+    """pc.is_in(values, reference), by binary search where sorted_positions applies (a link table's
+    key column against a large primary key)."""
     if isinstance(reference, pa.ChunkedArray):
         reference = reference.combine_chunks()
     if isinstance(values, pa.ChunkedArray):
         return pa.chunked_array([is_member(chunk, reference) for chunk in values.chunks], pa.bool_())
-    keys = fixed_width_bytes(reference) if len(reference) >= BINARY_SEARCH_MIN else None
-    child = fixed_width_bytes(values) if keys is not None else None
-    if child is None or keys.dtype != child.dtype or not len(child):
-        return pc.is_in(values, value_set=reference)
-    keys, child = _as_integers(keys, child)
-    if not ((keys[1:] > keys[:-1]).all() and (child[1:] >= child[:-1]).all()):
-        return pc.is_in(values, value_set=reference)
-    # NumPy's bytes order is the byte order Arrow sorts by; equal widths make it exact
-    position = np.minimum(np.searchsorted(keys, child), len(keys) - 1)
-    return arrow_array(keys[position] == child)
+    position = sorted_positions(values, reference)
+    return pc.is_in(values, value_set=reference) if position is None else arrow_array(position >= 0)
 
 
 def claimant_links(claim_events, claimants, link_events, link_actors) -> tuple[pa.Array, pa.Array]:

@@ -82,7 +82,7 @@ def _read_tables(repo: Repository, package: Package, result: Validation, twins: 
             if not twins.current(table.name):
                 data, check = None, None  # edited since the last build: the CSV file is what counts
         if data is None:
-            data, problems = read_table(repo, table)
+            data, problems = read_table(repo, table, pool.map)  # this thread waits while the pool types the columns
             check = pool.submit(_table_checks, data) if data is not None else None
             if data is not None and table.name not in result.csv_sha256:  # hashed from the bytes already read
                 hashed[table.name] = pool.submit(lambda raw: hashlib.sha256(raw).hexdigest(), data.raw_bytes)

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from .constraints import strictly_increasing
 from .read import TableData, arrow_array
+from .rules import sorted_positions
 from .schemas import Package, Table, arrow_schema
 
 SIDE_1_ROLES = ("perpetrator", "initiator")
@@ -28,7 +29,11 @@ MID_MONTH_DAY = 15  # month precision: ACLED's mid-month convention
 
 
 def _positions(keys: pa.Array, table_keys: pa.Array) -> np.ndarray:
-    """Row of each key in table_keys (-1 where it is null or absent)."""
+    """Row of each key in table_keys (-1 where it is null or absent); by binary search in a large
+    sorted primary key (the links' 1M event ids among 2M events: 1.2 s through a hash table)."""
+    found = sorted_positions(keys, table_keys)
+    if found is not None:
+        return found.astype(np.int64, copy=False)
     return pc.fill_null(pc.index_in(keys, value_set=table_keys), -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
