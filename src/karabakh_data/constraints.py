@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from .problems import Problem
 from .patterns import compile_pattern, fixed_width_matches
-from .read import TableData, arrow_array, fixed_width_bytes
+from .read import TableData, arrow_array, fixed_width_bytes, one_chunk
 from .safety import ascii_only
 from .schemas import Field
 
@@ -85,7 +85,7 @@ def strictly_increasing(columns: list) -> bool:
         chunks = [c for c in columns[0].chunks if len(c)]
         seams = all(pc.less(a[len(a) - 1], b[0]).as_py() is True for a, b in zip(chunks, chunks[1:]))
         return seams and all(strictly_increasing([c]) for c in chunks)
-    columns = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in columns]
+    columns = [one_chunk(c) for c in columns]
     n = len(columns[0])
     if n < 2:
         return not any(c.null_count for c in columns)
@@ -110,7 +110,7 @@ def _repeated(columns: list[pa.Array]) -> np.ndarray:
 
 def _combined(data: TableData, name: str) -> pa.Array:
     column = data.typed.column(name)
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return one_chunk(column)
 
 
 def check_constraints(data: TableData) -> list[Problem]:

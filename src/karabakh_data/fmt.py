@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .problems import Problem
-from .read import TableData, holds_any_byte, read_table, source_texts, value_bytes
+from .read import TableData, holds_any_byte, one_chunk, read_table, source_texts, value_bytes
 from .repository import Repository, holds, write_text_atomically
 from .schemas import SchemaError, load_package
 from .spans import SpanError, locate
@@ -32,7 +32,7 @@ DIGITS = re.compile(r"[0-9]{1,18}")
 def canonical_column(column: pa.Array, field_type: str, bad: pa.Array | None = None, raw: pa.Array | None = None) -> pa.Array:
     """A typed column in its one canonical CSV spelling (null stays null). Cells flagged `bad` did not
     parse and keep their `raw` spelling, so fmt never destroys what a coder wrote."""
-    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    column = one_chunk(column)
     if field_type == "string":
         spelled = column
     elif field_type == "boolean":
@@ -42,8 +42,21 @@ def canonical_column(column: pa.Array, field_type: str, bad: pa.Array | None = N
     else:  # integers as digits; numbers in Arrow's shortest round-trip form ("2", "39.81528", "1e+16")
         spelled = pc.cast(column, pa.string())
     if bad is not None:
-        spelled = pc.if_else(bad, raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw, spelled)
+        spelled = pc.if_else(bad, one_chunk(raw), spelled)
     return spelled
+
+
+def _merged_constants(cells: list, separator: str = ",") -> list:
+    """Adjacent constant cells (empty columns) joined into one constant, separators included: the same
+    lines, and fewer columns for the join kernel, whose cost goes by cells (16 of the ACLED view's 34
+    columns are empty)."""
+    merged = []
+    for cell in cells:
+        if isinstance(cell, pa.Scalar) and merged and isinstance(merged[-1], pa.Scalar):
+            merged[-1] = pa.scalar(merged[-1].as_py() + separator + cell.as_py(), cell.type)
+        else:
+            merged.append(cell)
+    return merged
 
 
 def serialize_bytes(header: list[str], columns: list[pa.Array]) -> tuple[bytes, memoryview]:
@@ -60,7 +73,7 @@ def serialize_bytes(header: list[str], columns: list[pa.Array]) -> tuple[bytes, 
             continue
         text = column.cast(pa.string())
         text = pc.fill_null(text, "") if text.null_count else text
-        text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+        text = one_chunk(text)
         if holds_any_byte(text, QUOTED_BYTES):
             quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
             text = pc.if_else(pc.match_substring_regex(text, NEEDS_QUOTES), quoted, text)
@@ -74,8 +87,9 @@ def serialize_bytes(header: list[str], columns: list[pa.Array]) -> tuple[bytes, 
     wide = size + (len(cells) + 1) * rows >= 1 << 31
     if wide:
         cells = [c.cast(pa.large_string()) for c in cells]
+    cells = _merged_constants(cells)
     if all(isinstance(c, pa.Scalar) for c in cells):  # every column empty: the join would give one row
-        cells[0] = pa.array([""] * rows, cells[0].type)
+        cells[0] = pa.array([cells[0].as_py()] * rows, cells[0].type)
     lines = pc.binary_join_element_wise(*cells, pa.scalar(",", cells[0].type))
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64 if wide else np.int32)[lines.offset:lines.offset + len(lines) + 1]
     return head, memoryview(lines.buffers()[2]).cast("B")[int(offsets[0]):int(offsets[-1])]  # bytes, not signed chars

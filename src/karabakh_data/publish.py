@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .problems import Problem
-from .read import TableData
+from .read import TableData, one_chunk
 from .repository import Repository, file_sha256
 from .schemas import VIEW_GROUP, Package, Table, arrow_schema
 
@@ -43,8 +43,8 @@ def arrow_table(data: TableData) -> pa.Table:
         column = typed.column(f.name)
         if pa.types.is_dictionary(f.type):
             column = pc.dictionary_encode(column)
-        columns.append(column.cast(f.type))
-    return pa.Table.from_arrays(columns, schema=schema).combine_chunks()
+        columns.append(one_chunk(column.cast(f.type)))  # Table.combine_chunks would copy every column
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 DICTIONARY_PAGE_LIMIT = 1 << 26  # bytes: a repeated identifier's dictionary stays whole at any size we reach

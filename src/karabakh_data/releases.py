@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from .problems import Problem
-from .read import TableData
+from .read import TableData, one_chunk
 from .repository import Repository, file_sha256
 from .schemas import Package
 
@@ -37,7 +37,7 @@ def current_ids(data: dict[str, TableData]) -> dict[str, pa.Array]:
     ids = {}
     for name, table_data in data.items():
         if table_data.table.group in ("coded", "enrichment"):
-            ids[name] = pc.drop_null(table_data.typed.column(table_data.table.primary_key[0])).combine_chunks()
+            ids[name] = one_chunk(pc.drop_null(table_data.typed.column(table_data.table.primary_key[0])))
     return ids
 
 
@@ -56,7 +56,7 @@ def read_released_ids(repo: Repository) -> dict[str, pa.Array]:
     except (pa.ArrowException, OSError) as exc:
         raise ReleaseRecordError(f"{RELEASED_IDS_FILE} is not a table_name,record_id CSV file ({exc})") from None
     tables = released.column("table_name")
-    return {name: pc.filter(released.column("record_id"), pc.equal(tables, name)).combine_chunks()
+    return {name: one_chunk(pc.filter(released.column("record_id"), pc.equal(tables, name)))
             for name in pc.unique(tables).to_pylist() if name is not None}
 
 

@@ -23,6 +23,7 @@ from .read import (
     arrow_array,
     constant_mask,
     fixed_width_bytes,
+    one_chunk,
     parse_column,
     seed_path,
     string_buffers,
@@ -59,7 +60,7 @@ def joined(data: TableData, fields: tuple[str, ...]) -> pa.Array | pa.ChunkedArr
     dictionary-encoded too (the lookups on it then run per combination, not per row)."""
     encoded = [data.encoded(f) for f in fields]
     if any(e is None for e in encoded):
-        return pc.binary_join_element_wise(*[data.strings.column(f).combine_chunks() for f in fields], "\x1f")
+        return pc.binary_join_element_wise(*[one_chunk(data.strings.column(f)) for f in fields], "\x1f")
     chunks = []
     for parts in zip(*(e.chunks for e in encoded)):
         code = np.zeros(len(parts[0]), dtype=np.int64)
@@ -90,7 +91,7 @@ def joined(data: TableData, fields: tuple[str, ...]) -> pa.Array | pa.ChunkedArr
 def _keys(data: TableData, fields: tuple[str, ...]) -> tuple[pa.Array, pa.Array, pa.Array]:
     """(key strings, all-present mask, partly-present mask) of a possibly composite key."""
     if len(fields) == 1:
-        column = data.strings.column(fields[0]).combine_chunks()
+        column = one_chunk(data.strings.column(fields[0]))
         return column, pc.is_valid(column), constant_mask(False, len(column))
     keys = joined(data, fields)  # null when any part is null
     present = pc.is_valid(keys)
@@ -165,7 +166,7 @@ def is_member(values, reference: pa.Array):
     """pc.is_in(values, reference), by binary search where sorted_positions applies (a link table's
     key column against a large primary key)."""
     if isinstance(reference, pa.ChunkedArray):
-        reference = reference.combine_chunks()
+        reference = one_chunk(reference)
     if isinstance(values, pa.ChunkedArray):
         return pa.chunked_array([is_member(chunk, reference) for chunk in values.chunks], pa.bool_())
     position = sorted_positions(values, reference)
@@ -178,7 +179,7 @@ def claimant_links(claim_events, claimants, link_events, link_actors) -> tuple[p
     identifiers in key order (as canonical files keep them): each link's event is found among the
     claims' events by binary search, and the actors are compared for that one claim, which an event
     has at most one of. Otherwise the (event, actor) pairs are joined and looked up both ways."""
-    claim_events, link_events = (e.combine_chunks() if isinstance(e, pa.ChunkedArray) else e for e in (claim_events, link_events))
+    claim_events, link_events = (one_chunk(e) for e in (claim_events, link_events))
     ce, le = fixed_width_bytes(claim_events), fixed_width_bytes(link_events)
     if ce is not None and le is not None and ce.dtype == le.dtype:
         ce, le = _as_integers(ce, le)
@@ -302,7 +303,7 @@ def _is_in(values, reference) -> pa.ChunkedArray:
     """Whether each value is in `reference` (false for an empty cell), once per distinct value of a
     dictionary-encoded column: comparing the column itself decodes every row."""
     if isinstance(reference, pa.ChunkedArray):
-        reference = reference.combine_chunks()
+        reference = one_chunk(reference)
     if pa.types.is_dictionary(reference.type):
         reference = reference.dictionary_decode()
     return pc.is_valid(_lookup_in(values, reference, constant_mask(True, len(reference))))
@@ -314,7 +315,7 @@ def _is_any(values, *choices: str) -> pa.ChunkedArray:
 
 def _lookup(values, table: TableData, key: str, column: str) -> pa.ChunkedArray:
     """For each value, `column` of the vocabulary row whose `key` equals it (null when none does)."""
-    return _lookup_in(values, table.typed.column(key).combine_chunks(), table.typed.column(column).combine_chunks())
+    return _lookup_in(values, one_chunk(table.typed.column(key)), one_chunk(table.typed.column(column)))
 
 
 def check_dates(ctx: Context) -> Iterator[Problem]:
@@ -365,7 +366,7 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
             yield data.problem(row, "date_precision", "date-precision", f"precision {precision[row].as_py()} allows a span of "
                                f"{low[row].as_py()}..{high[row].as_py() if high[row].is_valid else 'any'} days; the dates span {span[row].as_py()}")
         # the boundary is compared in the vocabulary, and the answer looked up per row
-        keys, boundary = vocab.typed.column("date_precision").combine_chunks(), vocab.typed.column("boundary").combine_chunks()
+        keys, boundary = one_chunk(vocab.typed.column("date_precision")), one_chunk(vocab.typed.column("boundary"))
         by_month, by_year = (_lookup_in(precision, keys, pc.equal(boundary, b)) for b in ("month", "year"))
         next_day = pc.cast(pc.cast(pc.add(last_day, 1), pa.int32()), pa.date32())
         month_off = pc.or_(pc.not_equal(pc.day(start), 1), pc.not_equal(pc.day(next_day), 1))
@@ -471,7 +472,7 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
     if pairs is not None:
         keys = joined(data, ("acled_event_type", "acled_sub_event_type"))
         pair_keys = pc.binary_join_element_wise(pairs.typed.column("acled_event_type"), pairs.typed.column("acled_sub_event_type"), "\x1f")
-        expected = _lookup_in(keys, pair_keys.combine_chunks(), pairs.typed.column("acled_disorder_type").combine_chunks())
+        expected = _lookup_in(keys, one_chunk(pair_keys), one_chunk(pairs.typed.column("acled_disorder_type")))
         for row in _rows_where(pc.not_equal(expected, disorder)):
             yield data.problem(row, "acled_disorder_type", "acled-disorder", f"ACLED files {subtype[row].as_py()!r} under disorder type {expected[row].as_py()!r}")
     vocab = ctx.data.get("vocab_factuality")
@@ -501,7 +502,7 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
     # is a foreign-key problem already)
     unstated = pc.take(link_rows, pc.indices_nonzero(pc.invert(stated)))
     if len(unstated):
-        known_event = pc.is_in(pc.take(links.typed.column("event_id"), unstated), value_set=typed.column("event_id").combine_chunks())
+        known_event = pc.is_in(pc.take(links.typed.column("event_id"), unstated), value_set=one_chunk(typed.column("event_id")))
         for row in pc.filter(unstated, known_event).to_pylist():
             event = links.typed.column("event_id")[row].as_py()
             yield links.problem(row, "actor_id", "claimant-link", f"{links.typed.column('actor_id')[row]} is linked as claimant of {event}, "
@@ -555,7 +556,7 @@ def check_enrichments(ctx: Context) -> Iterator[Problem]:
 
 def _check_enrichment_rows(ctx: Context, enrichments: TableData, backed: dict) -> Iterator[Problem]:
     typed = enrichments.typed
-    table, record, column, value = (typed.column(c).combine_chunks() for c in ("table_name", "record_id", "field_name", "value"))
+    table, record, column, value = (one_chunk(typed.column(c)) for c in ("table_name", "record_id", "field_name", "value"))
     # a (table, record, field) backed twice: the first row backs it, the later ones are duplicates
     keys = pc.dictionary_encode(pc.binary_join_element_wise(table, record, column, "\x1f"))
     codes = pc.fill_null(keys.indices, -1).to_numpy()
@@ -563,7 +564,7 @@ def _check_enrichment_rows(ctx: Context, enrichments: TableData, backed: dict) -
     original = np.zeros(len(codes), dtype=bool)
     original[first] = True
     original &= codes >= 0
-    eid = typed.column("enrichment_id").combine_chunks()
+    eid = one_chunk(typed.column("enrichment_id"))
     for row in np.flatnonzero(~original & (codes >= 0)).tolist():
         first_row = first[np.searchsorted(unique_codes, codes[row])]
         yield enrichments.problem(row, "field_name", "enrichment-duplicate",
@@ -588,7 +589,7 @@ def _check_enrichment_rows(ctx: Context, enrichments: TableData, backed: dict) -
             for row in rows.to_pylist():
                 yield enrichments.problem(row, "field_name", "enrichment-target", f"{name}.{field} is not an enrichable field (x-enrichment in its schema)")
             continue
-        target_rows = pc.index_in(pc.take(record, rows), value_set=target.typed.column(target.table.primary_key[0]).combine_chunks())
+        target_rows = pc.index_in(pc.take(record, rows), value_set=one_chunk(target.typed.column(target.table.primary_key[0])))
         for row in pc.take(rows, pc.indices_nonzero(pc.is_null(target_rows))).to_pylist():
             yield enrichments.problem(row, "record_id", "enrichment-target", f"{name} has no row {record[row].as_py()!r}")
         found = pc.indices_nonzero(pc.is_valid(target_rows))

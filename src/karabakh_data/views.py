@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .constraints import strictly_increasing
-from .read import TableData, arrow_array
+from .read import TableData, arrow_array, one_chunk
 from .rules import sorted_positions
 from .schemas import Package, Table, arrow_schema
 
@@ -148,7 +148,7 @@ class _Context:
         key = (id(data), name)  # the tables outlive the context: their ids stay theirs
         if key not in self._combined:
             column = data.typed.column(name)
-            self._combined[key] = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+            self._combined[key] = one_chunk(column)
         return self._combined[key]
 
     def _event_positions(self, name: str, table_keys: pa.Array) -> np.ndarray:
@@ -228,12 +228,19 @@ def _acled_date(ctx: _Context) -> pa.Array:
 
 
 def _notes(ctx: _Context) -> pa.Array:
-    summary, factuality, claimant = ctx.event("summary"), ctx.event("factuality"), ctx.claimant()
-    attribution = pc.if_else(pc.is_valid(claimant),
-                             pc.binary_join_element_wise(" [", factuality, "; claimed by ", claimant, "]", ""),
-                             pc.binary_join_element_wise(" [", factuality, "]", ""))
-    asserted = pc.fill_null(pc.equal(factuality, "asserted"), False)
-    return pc.if_else(asserted, summary, pc.binary_join_element_wise(summary, attribution, ""))
+    """The summary, then " [factuality; claimed by name]" unless the event is asserted. The suffix is
+    spelled once per distinct (factuality, claimant) and taken for each event: spelling it for 2M
+    events, then choosing between it and the summary, cost 1 s."""
+    summary, factuality = ctx.event("summary"), pc.dictionary_encode(ctx.event("factuality"))
+    base = len(ctx.actor_names) + 1
+    fact = pc.fill_null(factuality.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    pairs, each = np.unique((fact + 1) * base + ctx.claimant_row + 1, return_inverse=True)
+    fact_of, claimant = _take(factuality.dictionary, pairs // base - 1), _take(ctx.actor_names, pairs % base - 1)
+    suffix = pc.if_else(pc.is_valid(claimant),
+                        pc.binary_join_element_wise(" [", fact_of, "; claimed by ", claimant, "]", ""),
+                        pc.binary_join_element_wise(" [", fact_of, "]", ""))
+    suffix = pc.if_else(pc.fill_null(pc.equal(fact_of, "asserted"), False), pa.scalar(""), suffix)
+    return pc.binary_join_element_wise(summary, suffix.take(arrow_array(each.ravel())), "")
 
 
 def acled_rows(ctx: _Context) -> pa.Array:
