@@ -35,14 +35,15 @@ def arrow_table(data: TableData) -> pa.Table:
     # list values in order of first appearance in sorted rows, which keeps the bytes deterministic
     from .constraints import strictly_increasing
 
-    typed = data.typed
+    typed, in_order = data.typed, True
     if not strictly_increasing([typed.column(k) for k in data.table.primary_key]):  # canonical files already are
-        typed = typed.take(pc.sort_indices(typed, sort_keys=[(k, "ascending") for k in data.table.primary_key]))
+        typed, in_order = typed.take(pc.sort_indices(typed, sort_keys=[(k, "ascending") for k in data.table.primary_key])), False
     columns = []
     for f in schema:
         column = typed.column(f.name)
-        if pa.types.is_dictionary(f.type):
-            column = pc.dictionary_encode(column)
+        if pa.types.is_dictionary(f.type):  # rows in order: the encoding the CSV read made is this very one
+            encoded = data.encoded(f.name) if in_order and not data.from_parquet else None
+            column = encoded if encoded is not None else pc.dictionary_encode(column)
         columns.append(one_chunk(column.cast(f.type)))  # Table.combine_chunks would copy every column
     return pa.Table.from_arrays(columns, schema=schema)
 
