@@ -139,7 +139,8 @@ class _Context:
             first_actor[e[lead]] = actor[rows[lead]]
             self.first_actor[s] = first_actor
             counts = np.bincount(e[~lead], minlength=n)[:n]
-            offsets = np.r_[0, np.cumsum(counts)].astype(np.int32)
+            offsets = np.zeros(n + 1, dtype=np.int32)
+            np.cumsum(counts, out=offsets[1:])
             names = _take(self.actor_names, actor[rows[~lead]])
             self.more_names[s] = _where(arrow_array(counts > 0), pc.binary_join(pa.ListArray.from_arrays(arrow_array(offsets), names), "; "))
 
@@ -227,6 +228,17 @@ def _acled_date(ctx: _Context) -> pa.Array:
     return pc.if_else(is_day, start, _where(pc.and_(is_month, pc.is_valid(start)), mid_month))
 
 
+def _distinct(codes: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(codes, return_inverse=True) for codes in range(space), by a table of that size
+    instead of a sort (the 2M events' (factuality, claimant) codes: 0.42 s sorted)."""
+    seen = np.zeros(space, dtype=bool)
+    seen[codes] = True
+    distinct = np.flatnonzero(seen)
+    rank = np.zeros(space, dtype=np.int64)
+    rank[distinct] = np.arange(len(distinct))
+    return distinct, rank[codes]
+
+
 def _notes(ctx: _Context) -> pa.Array:
     """The summary, then " [factuality; claimed by name]" unless the event is asserted. The suffix is
     spelled once per distinct (factuality, claimant) and taken for each event: spelling it for 2M
@@ -234,13 +246,13 @@ def _notes(ctx: _Context) -> pa.Array:
     summary, factuality = ctx.event("summary"), pc.dictionary_encode(ctx.event("factuality"))
     base = len(ctx.actor_names) + 1
     fact = pc.fill_null(factuality.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    pairs, each = np.unique((fact + 1) * base + ctx.claimant_row + 1, return_inverse=True)
+    pairs, each = _distinct((fact + 1) * base + ctx.claimant_row + 1, (len(factuality.dictionary) + 1) * base)
     fact_of, claimant = _take(factuality.dictionary, pairs // base - 1), _take(ctx.actor_names, pairs % base - 1)
     suffix = pc.if_else(pc.is_valid(claimant),
                         pc.binary_join_element_wise(" [", fact_of, "; claimed by ", claimant, "]", ""),
                         pc.binary_join_element_wise(" [", fact_of, "]", ""))
     suffix = pc.if_else(pc.fill_null(pc.equal(fact_of, "asserted"), False), pa.scalar(""), suffix)
-    return pc.binary_join_element_wise(summary, suffix.take(arrow_array(each.ravel())), "")
+    return pc.binary_join_element_wise(summary, suffix.take(arrow_array(each)), "")
 
 
 def acled_rows(ctx: _Context) -> pa.Array:
