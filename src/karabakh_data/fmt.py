@@ -67,9 +67,11 @@ def serialize_bytes(header: list[str], columns: list[pa.Array]) -> tuple[bytes, 
     if not columns or len(columns[0]) == 0:
         return head, memoryview(b"")
     cells = []
+    # a row of one empty cell is written "" (as csv.writer does): an empty line is no row to a reader
+    empty = '""' if len(columns) == 1 else ""
     for column in columns:
         if column.null_count == len(column):  # an empty column (a view's not-derivable ones): a constant
-            cells.append(pa.scalar(""))
+            cells.append(pa.scalar(empty))
             continue
         text = column.cast(pa.string())
         text = pc.fill_null(text, "") if text.null_count else text
@@ -77,12 +79,14 @@ def serialize_bytes(header: list[str], columns: list[pa.Array]) -> tuple[bytes, 
         if holds_any_byte(text, QUOTED_BYTES):
             quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
             text = pc.if_else(pc.match_substring_regex(text, NEEDS_QUOTES), quoted, text)
+        if empty and pc.any(pc.equal(text, "")).as_py():
+            text = pc.if_else(pc.equal(text, ""), empty, text)
         cells.append(text)
     # each line ends with its LF (appended to the last cell): the values buffer of the joined lines is
     # then the file body itself; 64-bit offsets only when the body may pass 2 GiB
     rows = len(columns[0])
     last = cells[-1]
-    cells[-1] = pa.scalar("\n") if isinstance(last, pa.Scalar) else pc.binary_join_element_wise(last, "\n", "")
+    cells[-1] = pa.scalar(last.as_py() + "\n") if isinstance(last, pa.Scalar) else pc.binary_join_element_wise(last, "\n", "")
     size = sum(int(pc.sum(pc.binary_length(c)).as_py() or 0) for c in cells if not isinstance(c, pa.Scalar))
     wide = size + (len(cells) + 1) * rows >= 1 << 31
     if wide:
