@@ -79,7 +79,7 @@ def serialize_bytes(header: list[str], columns: list[pa.Array]) -> tuple[bytes, 
         if holds_any_byte(text, QUOTED_BYTES):
             quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
             text = pc.if_else(pc.match_substring_regex(text, NEEDS_QUOTES), quoted, text)
-        if empty and pc.any(pc.equal(text, "")).as_py():
+        if empty:
             text = pc.if_else(pc.equal(text, ""), empty, text)
         cells.append(text)
     # each line ends with its LF (appended to the last cell): the values buffer of the joined lines is

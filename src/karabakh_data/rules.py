@@ -165,8 +165,7 @@ def sorted_positions(values: pa.Array, reference: pa.Array) -> np.ndarray | None
 def is_member(values, reference: pa.Array):
     """pc.is_in(values, reference), by binary search where sorted_positions applies (a link table's
     key column against a large primary key)."""
-    if isinstance(reference, pa.ChunkedArray):
-        reference = one_chunk(reference)
+    reference = one_chunk(reference)
     if isinstance(values, pa.ChunkedArray):
         return pa.chunked_array([is_member(chunk, reference) for chunk in values.chunks], pa.bool_())
     position = sorted_positions(values, reference)
@@ -302,8 +301,7 @@ def _lookup_in(values, keys: pa.Array, looked_up: pa.Array) -> pa.ChunkedArray:
 def _is_in(values, reference) -> pa.ChunkedArray:
     """Whether each value is in `reference` (false for an empty cell), once per distinct value of a
     dictionary-encoded column: comparing the column itself decodes every row."""
-    if isinstance(reference, pa.ChunkedArray):
-        reference = one_chunk(reference)
+    reference = one_chunk(reference)
     if pa.types.is_dictionary(reference.type):
         reference = reference.dictionary_decode()
     return pc.is_valid(_lookup_in(values, reference, constant_mask(True, len(reference))))

@@ -242,7 +242,7 @@ def _distinct(codes: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
 def _notes(ctx: _Context) -> pa.Array:
     """The summary, then " [factuality; claimed by name]" unless the event is asserted. The suffix is
     spelled once per distinct (factuality, claimant) and taken for each event: spelling it for 2M
-    events, then choosing between it and the summary, cost 1 s."""
+    events, then choosing between it and the summary, took 1.45 s under the line profiler."""
     summary, factuality = ctx.event("summary"), pc.dictionary_encode(ctx.event("factuality"))
     base = len(ctx.actor_names) + 1
     fact = pc.fill_null(factuality.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
