@@ -98,19 +98,15 @@ def strictly_increasing(columns: list) -> bool:
     return pc.all(increasing).as_py()
 
 
-def _repeated(columns: list[pa.Array]) -> np.ndarray:
+def _repeated(columns: list) -> np.ndarray:
     """Rows whose (fully present) key occurs in more than one row."""
+    columns = [one_chunk(c) for c in columns]
     keys = columns[0] if len(columns) == 1 else pc.binary_join_element_wise(*[c.cast(pa.string()) for c in columns], "\x1f")
     encoded = pc.dictionary_encode(keys)
     present = pc.is_valid(encoded).to_numpy(zero_copy_only=False)
     indices = pc.fill_null(encoded.indices, 0).to_numpy().astype(np.int64)  # a null key repeats nothing
     counts = np.bincount(indices[present], minlength=len(encoded.dictionary))
     return np.flatnonzero(present & (counts[indices] > 1))
-
-
-def _combined(data: TableData, name: str) -> pa.Array:
-    column = data.typed.column(name)
-    return one_chunk(column)
 
 
 def check_constraints(data: TableData) -> list[Problem]:
@@ -132,7 +128,7 @@ def check_constraints(data: TableData) -> list[Problem]:
         if field.unique or field.name == single_key:
             if not strictly_increasing([data.typed.column(field.name)]):
                 rule = "primary-key" if in_key else "unique"
-                for row in _repeated([_combined(data, field.name)]).tolist():
+                for row in _repeated([data.typed.column(field.name)]).tolist():
                     if row not in unparsed:
                         problems.append(data.problem(row, field.name, rule, "the value occurs in more than one row"))
         for rule, kind, argument, message in field_constraints(field):
@@ -142,6 +138,6 @@ def check_constraints(data: TableData) -> list[Problem]:
     if single_key is None:
         key = ",".join(table.primary_key)
         if not strictly_increasing([data.typed.column(name) for name in table.primary_key]):
-            for row in _repeated([_combined(data, name) for name in table.primary_key]).tolist():
+            for row in _repeated([data.typed.column(name) for name in table.primary_key]).tolist():
                 problems.append(data.problem(row, key, "primary-key", f"the primary key ({key}) is not unique", data.record(row)))
     return problems
