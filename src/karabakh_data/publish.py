@@ -60,9 +60,19 @@ def write_parquet(table: pa.Table, path: Path, dictionary: list[str] | None = No
     reader then dictionary-encoded again by hashing 2M strings: 0.33 s, against 0.03 s whole."""
     settings = dict(PARQUET_SETTINGS)
     if dictionary is not None:
-        settings.update(use_dictionary=[c for c in table.column_names if c in dictionary or pa.types.is_dictionary(table.schema.field(c).type)],
-                        dictionary_pagesize_limit=DICTIONARY_PAGE_LIMIT)
+        dictionary_columns = [c for c in table.column_names if c in dictionary or pa.types.is_dictionary(table.schema.field(c).type)]
+        settings.update(use_dictionary=dictionary_columns, dictionary_pagesize_limit=DICTIONARY_PAGE_LIMIT,
+                        column_encoding={c: "DELTA_BINARY_PACKED" for c in table.column_names
+                                         if c not in dictionary_columns and _is_delta_packable(table.schema.field(c).type)})
     pq.write_table(table, path, **settings)
+
+
+def _is_delta_packable(arrow_type: pa.DataType) -> bool:
+    """Integers and dates: delta-packed, they decode a fifth faster than plain and take a tenth less
+    room (events.parquet at 2M events: 0.54 -> 0.43 s, 53.5 -> 48.0 MB). DELTA_BINARY_PACKED is read by
+    pyarrow, DuckDB, Polars and Spark's vectorised reader (3.3 and later, SPARK-36879); the string
+    deltas (DELTA_LENGTH_BYTE_ARRAY) are not used, since Spark rejected them alone until SPARK-40128."""
+    return pa.types.is_integer(arrow_type) or pa.types.is_date32(arrow_type)
 
 
 def write_csv(table: Table, arrow: pa.Table, path: Path) -> None:
