@@ -637,7 +637,7 @@ def read_published(repo: Repository, table: Table) -> TableData | None:
             expected = expected.set(index, expected.field(index).with_type(pa.dictionary(pa.int32(), pa.string())))
         if not parquet_file.schema_arrow.equals(expected, check_metadata=True):
             return None
-        parquet = parquet_file.read()
+        parquet = parquet_file.read(use_threads=False)
     except (pa.ArrowException, OSError):
         return None
     csv, typed = repo.csv_path(table.name), PublishedColumns(table, parquet)
