@@ -381,38 +381,41 @@ SCAN_BLOCK = 1 << 20  # bytes of quotes scanned at a time: the scratch arrays st
 def years_in_quotes(quotes: pa.ChunkedArray, years: list[np.ndarray]) -> list[np.ndarray]:
     """For each array of years (one per row; -1 for none), whether the row's quote holds that year as
     four digits, as a substring search for f"{year:04d}" would say. The quotes' bytes are scanned
-    once, block by block, for every run of four digits; each run is assigned to its row by its offset.
-    No quote is copied (grouping rows by year and matching each group took a copy of every quote)."""
+    once, block by block, for the first two digits of a wanted year (read two bytes at a time, at
+    even and at odd positions); each hit followed by two more digits is assigned to its row by its
+    offset. No quote is copied (grouping rows by year and matching each group took a copy of every
+    quote), and most bytes are looked at once (testing every byte for a digit took three times as long)."""
     found = [np.zeros(len(y), dtype=bool) for y in years]
     wanted = np.zeros(10000, dtype=bool)  # the years looked for: other runs of digits are dropped at once
     for year in years:
         wanted |= np.bincount(year + 1, minlength=10001)[1:10001] > 0  # -1 (no year) counts at 0, dropped
-    wanted_century = np.zeros(100, dtype=bool)  # their first two digits: most runs are dropped on two gathers
-    wanted_century[np.flatnonzero(wanted) // 100] = True
+    centuries = np.unique(np.flatnonzero(wanted) // 100)
+    # a century's two ASCII digits as one little-endian 16-bit word, as the bytes read at any position
+    keys = (48 + centuries // 10 + ((48 + centuries % 10) << 8)).astype("<u2")
+    if not len(keys):
+        return found
     first_row = 0
     for chunk in quotes.chunks:
         offsets, data = string_buffers(chunk)
         low, high = int(offsets[0]), int(offsets[-1])
         for block_start in range(low, high - 3, SCAN_BLOCK):
             block_end = min(block_start + SCAN_BLOCK + 3, high)
-            digits = data[block_start:block_end] - np.uint8(48)  # wraps below "0"
-            is_digit = digits < 10
-            pair = is_digit[:-1] & is_digit[1:]
-            at = np.flatnonzero(pair[:-2] & pair[2:])
+            starts = block_end - block_start - 3  # a year may start at any of these (it has 3 more bytes)
+            at = _word_positions(data[block_start:block_start + starts + 1], starts, keys)
             if not len(at):
                 continue
-            century = digits[at].astype(np.int16) * 10 + digits[at + 1]
-            keep = wanted_century[century]
-            at, century = at[keep], century[keep]
-            value = century * 100 + digits[at + 2] * 10 + digits[at + 3]
+            where = at + block_start
+            third, fourth = data[where + 2] - np.uint8(48), data[where + 3] - np.uint8(48)  # wrap below "0"
+            keep = (third < 10) & (fourth < 10)
+            where, third, fourth = where[keep], third[keep], fourth[keep]
+            value = ((data[where] - 48) * 10 + data[where + 1] - 48).astype(np.int16) * 100 + third * 10 + fourth
             keep = wanted[value]
-            at, value = at[keep], value[keep]
+            where, value = where[keep], value[keep]
             # rows are found among the block's own offsets, searched in their own integer type (a
             # search of int64 positions in int32 offsets converted every offset, block after block)
             position = offsets.dtype.type
             first = int(np.searchsorted(offsets, position(block_start), side="right")) - 1
             local = offsets[first:int(np.searchsorted(offsets, position(block_end), side="right")) + 1]
-            where = at + block_start
             row = first + np.searchsorted(local, where.astype(offsets.dtype), side="right") - 1
             inside = where + 4 <= offsets[row + 1]  # a run across two quotes belongs to neither
             for year, hit in zip(years, found):
@@ -423,6 +426,20 @@ def years_in_quotes(quotes: pa.ChunkedArray, years: list[np.ndarray]) -> list[np
             hit[first_row:first_row + len(chunk)] &= valid
         first_row += len(chunk)
     return found
+
+
+def _word_positions(block: np.ndarray, starts: int, keys: np.ndarray) -> np.ndarray:
+    """The positions below `starts` at which the bytes of `block` (at least starts + 1 of them) begin
+    one of the 16-bit `keys`, in no particular order."""
+    found = []
+    for parity in (0, 1):
+        count = (starts - parity + 1) // 2  # the positions parity, parity + 2, ... below starts
+        words = block[parity:parity + 2 * count].view("<u2")
+        hits = words == keys[0]
+        for key in keys[1:]:
+            hits |= words == key
+        found.append(np.flatnonzero(hits) * 2 + parity)
+    return np.concatenate(found)
 
 
 def _check_stated_years(data: TableData, date_fields: list[str], stated) -> Iterator[Problem]:
