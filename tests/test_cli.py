@@ -80,3 +80,26 @@ def test_fmt_refuses_to_guess_an_ambiguous_quote(scratch):
 def test_the_repository_is_in_canonical_form(real_repo):
     proc = run_cli("fmt", "--check", cwd=real_repo.root)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_commands_take_arrow_memory_from_jemalloc_unless_the_user_chose_a_pool(monkeypatch):
+    import pyarrow as pa
+    import pytest
+
+    from karabakh_data import cli
+
+    before = pa.default_memory_pool()
+    try:
+        pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow is built without jemalloc")
+    try:
+        pa.set_memory_pool(pa.system_memory_pool())
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
+        cli._use_jemalloc()
+        assert pa.default_memory_pool().backend_name == "system"  # the user's choice stands
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+        cli._use_jemalloc()
+        assert pa.default_memory_pool().backend_name == "jemalloc"
+    finally:
+        pa.set_memory_pool(before)
