@@ -125,6 +125,7 @@ CASES = [
     ("date-order", cells(("events", "evt-0016", "date_end", "2020-09-01"), ("enrichments", "enr-0028", "value", "2020-09-01")), "events", "date-order", "evt-0016", "date_end"),
     ("date-precision-month", cells(("events", "evt-0013", "date_start", "2023-09-02"), ("enrichments", "enr-0019", "value", "2023-09-02")), "events", "date-precision", "evt-0013", "date_precision"),
     ("date-precision-span", cell("events", "evt-0002", "date_precision", "week"), "events", "date-precision", "evt-0002", "date_precision"),
+    ("date-precision-year", cell("events", "evt-0002", "date_precision", "year"), "events", "date-precision", "evt-0002", "date_precision"),
     ("date-missing", cell("events", "evt-0001", "date_start", ""), "events", "date-missing", "evt-0001", "date_start"),
     ("date-origin-none", cell("events", "evt-0001", "date_origin", "none"), "events", "date-origin", "evt-0001", "date_start"),
     ("date-stated-year", cell("events", "evt-0001", "date_origin", "stated"), "events", "date-stated", "evt-0001", "date_start"),
