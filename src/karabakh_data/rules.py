@@ -203,7 +203,7 @@ def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
             if len(fk.fields) == 1:  # looked up once per distinct value when the column is dictionary-encoded
                 missing = data.rows_where(fk.fields[0], lambda v: pc.and_(pc.is_valid(v), pc.invert(is_member(v, reference))))
                 # spelled for the rows reported only: decoding a whole dictionary column costs its size in memory
-                values = data.cells(fk.fields[0], pa.array(missing, pa.int64())).to_pylist()
+                values = data.cells(fk.fields[0], pa.array(missing, pa.int64())).to_pylist() if missing else []
                 partial = pa.array([], pa.bool_())
             else:
                 keys, present, partial = _keys(data, fk.fields)

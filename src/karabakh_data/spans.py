@@ -134,8 +134,11 @@ def matching_spans(sources: SourceBytes, source_ids, quotes, char_starts, char_e
     size = byte_end - byte_start
     quote_size = pc.binary_length(quotes).to_numpy(zero_copy_only=False)
     matched = np.zeros(n, dtype=bool)
-    long = np.zeros(n, dtype=bool)
-    long[rows] = (size[rows] == quote_size[rows]) & (size[rows] > INLINE)
+    if len(rows) == n:  # every row usable (valid data): no gathers
+        long = (size == quote_size) & (size > INLINE)
+    else:
+        long = np.zeros(n, dtype=bool)
+        long[rows] = (size[rows] == quote_size[rows]) & (size[rows] > INLINE)
     if not long.any():
         return matched
     prefix = np.zeros(n, dtype="<i4")  # a view keeps the first 4 bytes of its string
