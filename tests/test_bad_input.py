@@ -99,6 +99,7 @@ CASES = [
     ("pattern-country", cell("actors", "act-0004", "country_code", "AZ"), "actors", "pattern", "act-0004", "country_code"),
     ("pattern-wikidata", cells(("actors", "act-0001", "wikidata_id", "Q0227"), ("enrichments", "enr-0043", "value", "Q0227")), "actors", "pattern", "act-0001", "wikidata_id"),
     ("max-length", cell("events", "evt-0003", "summary", "x" * 501), "events", "length", "evt-0003", "summary"),
+    ("max-length-non-ascii", cell("events", "evt-0003", "summary", "\u00e9" * 501), "events", "length", "evt-0003", "summary"),
     ("minimum", cell("events", "evt-0002", "fatalities_low", "-1"), "events", "minimum", "evt-0002", "fatalities_low"),
     ("maximum-latitude", cells(("locations", "loc-0002", "latitude", "123.4"), ("enrichments", "enr-0047", "value", "123.4")), "locations", "maximum", "loc-0002", "latitude"),
     ("primary-key", cell("actors", "act-0002", "actor_id", "act-0001"), "actors", "primary-key", "act-0001", "actor_id"),
@@ -214,6 +215,16 @@ def test_cli_reports_bad_input_without_traceback(scratch, case):
         assert case[3] in proc.stdout
 
 
+def test_lengths_are_counted_in_characters_not_bytes(scratch):
+    # columns whose byte lengths are within a limit skip the row-by-row test; these values are over
+    # their maxLength in bytes (two per character) but within it in characters, so the test must run
+    # and pass them
+    set_cell(scratch, "events", "evt-0003", "summary", "\u00e9" * 300)
+    set_cell(scratch, "actors", "act-0010", "coder_note", "\u00e9" * 1_500)
+    rules = {p.rule for p in validate(scratch).problems}
+    assert "length" not in rules, rules
+
+
 def test_every_problem_is_reported_at_once(scratch):
     set_cell(scratch, "events", "evt-0002", "fatalities_best", "six")
     set_cell(scratch, "actors", "act-0004", "country_code", "AZ")
@@ -281,6 +292,7 @@ MORE_CASES = [
     ("invisible-zero-width", cell("actors", "act-0010", "name", "sabotage\u200bgroups"), "actors", "invisible-char", "act-0010", "name"),
     ("control-char", cell("actors", "act-0010", "coder_note", "tab\there"), "actors", "control-char", None, None),
     ("cell-size", cell("actors", "act-0010", "coder_note", "x" * 10_001), "actors", "cell-size", "act-0010", "coder_note"),
+    ("cell-size-non-ascii", cell("actors", "act-0010", "coder_note", "\u00e9" * 10_001), "actors", "cell-size", "act-0010", "coder_note"),
     ("schema-string-without-max-length", edit_schema("actors", lambda s: s["fields"][1]["constraints"].pop("maxLength")), "schemas/actors.json", "schema", None, "name"),
     # the descriptor
     ("descriptor-traversal", edit_descriptor(lambda d: d["resources"][0].update(path="data/../../etc/passwd")), "datapackage.json", "descriptor-path", "resources[sources].path", "path"),

@@ -90,6 +90,15 @@ def test_a_tampered_parquet_twin_gives_the_messages_the_csv_file_would(scratch, 
     assert _problems(found) == _problems(p for p in from_csv.problems if p.rule == rule)
 
 
+def test_an_empty_string_in_a_twin_breaks_min_length(scratch):
+    # a CSV file cannot hold an empty string (an empty cell is null), a Parquet twin can: the bounds
+    # of the column's byte lengths must not clear it
+    _tamper(scratch, "events", "evt-0002", "summary", "")
+    result = validate(scratch)
+    assert result.data["events"].from_parquet
+    assert [(p.record, p.field) for p in result.problems if p.rule == "length"] == [("evt-0002", "summary")]
+
+
 CONSTRAINT_CASES = [c for c in CASES + MORE_CASES if c[3] in ("required", "unique", "primary-key", "enum", "pattern",
                                                                 "length", "minimum", "maximum", "type")]
 

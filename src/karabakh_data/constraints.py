@@ -60,6 +60,14 @@ def _violations(column: pa.ChunkedArray, kind: str, argument, span: tuple[int, i
     return pc.less(column, argument) if kind == "ge" else pc.greater(column, argument)
 
 
+def _lengths_within(data: TableData, name: str, low: int | None, high: int | None) -> bool:
+    """Whether every value's length in characters is certainly within [low, high], from the bytes
+    its values take: a character is one to four bytes in UTF-8, exactly one in ASCII."""
+    shortest, longest = data.byte_lengths(name)
+    per_char = 1 if ascii_only(None, data.byte_range(name)) else 4
+    return (low is None or -(-shortest // per_char) >= low) and (high is None or longest <= high)
+
+
 @lru_cache(maxsize=None)
 def _parts(whole: str):
     inner = whole[len("^(?:"):-len(")$")] if whole.startswith("^(?:") and whole.endswith(")$") else None
@@ -133,6 +141,8 @@ def check_constraints(data: TableData) -> list[Problem]:
                         problems.append(data.problem(row, field.name, rule, "the value occurs in more than one row"))
         for rule, kind, argument, message in field_constraints(field):
             if column.null_count < len(column):
+                if kind == "length" and _lengths_within(data, field.name, *argument):
+                    continue
                 span = data.byte_range(field.name) if kind == "length" else None
                 flag(data.rows_where(field.name, partial(_violations, kind=kind, argument=argument, span=span)), rule, message)
     if single_key is None:

@@ -95,6 +95,7 @@ class TableData:
     record_lines: list[int] | None = None  # line of each row, when the strict parse already counted them
     dictionaries: dict[str, pa.ChunkedArray] = field(default_factory=dict)  # CSV path: encoded(), as Parquet stores them
     _byte_ranges: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    _byte_lengths: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
 
     def byte_range(self, name: str) -> tuple[int, int]:
         """Smallest and largest byte of a string column's values (of its dictionaries when encoded),
@@ -105,6 +106,17 @@ class TableData:
             ranges = [byte_range(c.dictionary) for c in encoded.chunks] if encoded is not None else [byte_range(self.typed.column(name))]
             self._byte_ranges[name] = (min((r[0] for r in ranges), default=255), max((r[1] for r in ranges), default=0))
         return self._byte_ranges[name]
+
+    def byte_lengths(self, name: str) -> tuple[int, int]:
+        """Shortest and longest value of a string column in bytes (of its dictionaries when encoded),
+        from the offsets, computed once: a column whose lengths are within a limit needs no length
+        test row by row. A null slot counts as long as its offsets say, which can only widen the bounds."""
+        if name not in self._byte_lengths:
+            encoded = self.encoded(name)
+            chunks = [c.dictionary for c in encoded.chunks] if encoded is not None else self.typed.column(name).chunks
+            lengths = [np.diff(string_buffers(chunk)[0]) for chunk in chunks if len(chunk)]
+            self._byte_lengths[name] = (min((int(n.min()) for n in lengths), default=0), max((int(n.max()) for n in lengths), default=0))
+        return self._byte_lengths[name]
 
     @property
     def raw_bytes(self) -> bytes | mmap.mmap:
