@@ -112,8 +112,8 @@ def matching_spans(sources: SourceBytes, source_ids, quotes, char_starts, char_e
 
     n = len(quotes)
     source = _positions(source_ids, pa.array(sources.ids, pa.string()))
-    start = pc.fill_null(char_starts, -1).to_numpy().astype(np.int64)
-    end = pc.fill_null(char_ends, -1).to_numpy().astype(np.int64)
+    start = pc.fill_null(char_starts, -1).to_numpy().astype(np.int64, copy=False)
+    end = pc.fill_null(char_ends, -1).to_numpy().astype(np.int64, copy=False)
     usable = (source >= 0) & pc.is_valid(quotes).to_numpy(zero_copy_only=False) & (start >= 0) & (end >= start)
     usable &= end <= sources.chars.take(source, mode="clip")  # -1 (no source) is not usable anyway
     rows = np.flatnonzero(usable)
