@@ -212,5 +212,18 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+def run() -> None:
+    """The console command: main(), then an exit without Python's teardown. By then every file is
+    written and closed and every worker thread has ended; what the teardown would do is free the
+    tables object by object (70 ms of validate's 1.9 s at 2M events), which the system does at once."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a reader that went away (`| head`): nothing more can be said to it
+        pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
