@@ -54,6 +54,31 @@ class Context:
         return ((i, *values) for i, values in enumerate(zip(*cols)))
 
 
+def _check_disorder(data: TableData, pairs: TableData) -> Iterator[Problem]:
+    """The disorder type must be the one ACLED files the (event type, sub-event type) pair under.
+    Judged once per distinct (event type, sub-event type, disorder type) triple, the three columns
+    being dictionary-encoded; rows are looked up only for the triples that are wrong."""
+    expected = dict(zip(pc.binary_join_element_wise(pairs.typed.column("acled_event_type"), pairs.typed.column("acled_sub_event_type"),
+                                                    "\x1f").to_pylist(), pairs.typed.column("acled_disorder_type").to_pylist()))
+    triples = joined(data, ("acled_event_type", "acled_sub_event_type", "acled_disorder_type"))  # null when a part is empty
+    start = 0
+    for chunk in (triples.chunks if isinstance(triples, pa.ChunkedArray) else [triples]):
+        if not pa.types.is_dictionary(chunk.type):
+            chunk = pc.dictionary_encode(chunk)
+        wrong = {}
+        for index, triple in enumerate(chunk.dictionary.to_pylist()):
+            event_type, sub_event_type, disorder = triple.split("\x1f")
+            filed = expected.get(f"{event_type}\x1f{sub_event_type}")  # an unknown pair is a foreign-key problem
+            if filed is not None and filed != disorder:
+                wrong[index] = (sub_event_type, filed)
+        if wrong:
+            indices = chunk.indices
+            for row in _rows_where(pc.is_in(indices, value_set=pa.array(list(wrong), indices.type))):
+                sub_event_type, filed = wrong[indices[row].as_py()]
+                yield data.problem(start + row, "acled_disorder_type", "acled-disorder", f"ACLED files {sub_event_type!r} under disorder type {filed!r}")
+        start += len(chunk)
+
+
 def joined(data: TableData, fields: tuple[str, ...]) -> pa.Array | pa.ChunkedArray:
     """The fields' cells joined with U+001F, null when any part is empty. When every field is a
     dictionary-encoded column, each distinct combination is joined once and the result is
@@ -345,7 +370,7 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
         if not table.has_field("date_precision") or vocab is None:
             continue  # without its vocabulary (reported unreadable) a precision means nothing to check
         precision, start, end = data.raw("date_precision"), typed.column("date_start"), typed.column("date_end")
-        known = pc.and_(ok, pc.is_valid(_lookup(precision, vocab, "date_precision", "date_precision")))
+        known = pc.and_(ok, _is_in(precision, vocab.typed.column("date_precision")))
         has_dates = _lookup(precision, vocab, "date_precision", "has_dates")
         for row in _rows_where(pc.and_(known, pc.and_(pc.invert(has_dates), pc.or_(pc.is_valid(start), pc.is_valid(end))))):
             yield data.problem(row, "date_precision", "date-precision", f"precision {precision[row].as_py()} means no dates, but dates are set")
@@ -499,15 +524,11 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
         yield data.problem(row, "acled_event_type", "acled-incomplete", "set all three ACLED fields (disorder, event, sub-event type) or none")
     pairs = ctx.data.get("vocab_acled_sub_event_type")
     if pairs is not None:
-        keys = joined(data, ("acled_event_type", "acled_sub_event_type"))
-        pair_keys = pc.binary_join_element_wise(pairs.typed.column("acled_event_type"), pairs.typed.column("acled_sub_event_type"), "\x1f")
-        expected = _lookup_in(keys, one_chunk(pair_keys), one_chunk(pairs.typed.column("acled_disorder_type")))
-        for row in _rows_where(pc.not_equal(expected, disorder)):
-            yield data.problem(row, "acled_disorder_type", "acled-disorder", f"ACLED files {subtype[row].as_py()!r} under disorder type {expected[row].as_py()!r}")
+        yield from _check_disorder(data, pairs)
     vocab = ctx.data.get("vocab_factuality")
     if vocab is None:
         return  # the factuality vocabulary is unreadable (reported): nothing decides what a value requires
-    known = pc.is_valid(_lookup(factuality, vocab, "factuality", "factuality"))
+    known = _is_in(factuality, vocab.typed.column("factuality"))
     requires = _lookup(factuality, vocab, "factuality", "requires_claimant")
     allows = _lookup(factuality, vocab, "factuality", "allows_acled")
     for row in _rows_where(pc.and_(known, pc.and_(requires, pc.is_null(claimant)))):
