@@ -3,9 +3,10 @@
     python -m benchmarks.run [--sizes 100000,1000000,2000000] [--skip-frictionless] [--injected] [--export] [--workdir DIR]
 
 For each size N it generates (or reuses) a synthetic package, builds it once, then measures each
-command as a separate process with GNU time: wall seconds and peak resident memory. A command that
-takes under 10 s is run once to warm up and then 5 times, and its median is reported. Ratios are
-computed between commands of the same run, since absolute times drift on shared machines.
+command as a separate process with GNU time: wall, user and system seconds and peak resident memory.
+A command that takes under 10 s is run once to warm up and then 5 times, and the median of each time
+is reported. Ratios are computed between commands of the same run, since absolute times drift on
+shared machines; system time shows how much of a wall time went to faulting in fresh memory.
 With --injected it also generates the same package with one known error per rule family (which
 cannot be built, so validate reads its CSV files) and reports how many of them validate caught at
 their file, record, field and rule.
@@ -41,23 +42,29 @@ REPEATS = 5  # runs of each quick command: shared machines make single short tim
 QUICK_S = 10.0  # a command that takes longer than this is run once
 
 
-def measure_once(command: list[str]) -> tuple[float, float, int]:
-    """(wall seconds, peak MB, exit code) of one whole process."""
+def measure_once(command: list[str]) -> tuple[float, float, int, float, float]:
+    """(wall seconds, peak MB, exit code, user seconds, system seconds) of one whole process."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
-        proc = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", report.name, *command],
+        proc = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", "-o", report.name, *command],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wall, kb = report.read().split()[-2:]
-    return float(wall), int(kb) / 1024, proc.returncode
+        wall, kb, user, system = report.read().split()[-4:]
+    return float(wall), int(kb) / 1024, proc.returncode, float(user), float(system)
 
 
-def measure(command: list[str]) -> tuple[float, float, int]:
+def _median(values) -> float:
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
+def measure(command: list[str]) -> tuple[float, float, int, float, float]:
     """The median wall time of up to REPEATS runs (one warm-up run first, so that no run pays for
-    compiling bytecode or filling the page cache), the highest peak memory, the worst exit code."""
+    compiling bytecode or filling the page cache), the highest peak memory, the worst exit code, and
+    the median user and system times. System time is where these VMs' cost of fresh memory shows."""
     runs = [measure_once(command)]  # the warm-up, kept only when the command is slow
     if runs[0][0] < QUICK_S:
         runs = [measure_once(command) for _ in range(REPEATS)]
-    walls = sorted(r[0] for r in runs)
-    return walls[len(walls) // 2], max(r[1] for r in runs), max(r[2] for r in runs)
+    return (_median(r[0] for r in runs), max(r[1] for r in runs), max(r[2] for r in runs),
+            _median(r[3] for r in runs), _median(r[4] for r in runs))
 
 
 def prepare(workdir: Path, events: int, seed: int) -> Path:
@@ -78,21 +85,21 @@ def injected_caught(workdir: Path, events: int, seed: int) -> dict:
     command = [str(BIN / "karabakh-data"), "--root", str(root), "validate", "--format", "json"]
     with open(report, "w") as out:
         with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
-            code = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", timing.name, *command], stdout=out,
+            code = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", "-o", timing.name, *command], stdout=out,
                                   stderr=subprocess.DEVNULL).returncode
-            wall, kb = timing.read().split()[-2:]
+            wall, kb, user, system = timing.read().split()[-4:]
     problems = json.loads(report.read_text())["problems"]
     found = {(p["rule"], p["file"], p["record"], p["field"]) for p in problems}
     caught = sum((e["rule"], e["file"], e["record"], e["field"]) in found for e in planted)
     return {"events": events, "tool": f"validate, injected errors (caught {caught}/{len(planted)})", "wall_s": float(wall),
-            "peak_mb": int(kb) / 1024, "exit": code, "rows_per_s": events / float(wall)}
+            "peak_mb": int(kb) / 1024, "exit": code, "rows_per_s": events / float(wall), "user_s": float(user), "sys_s": float(system)}
 
 
 def exported(root: Path, events: int) -> dict:
     """`karabakh-data export` (SQLite and GeoJSON, outside build), once: it is not one of the targets."""
-    wall, peak, code = measure_once([str(BIN / "karabakh-data"), "--root", str(root), "export"])
+    wall, peak, code, user, system = measure_once([str(BIN / "karabakh-data"), "--root", str(root), "export"])
     return {"events": events, "tool": "export (SQLite, GeoJSON)", "wall_s": wall, "peak_mb": peak, "exit": code,
-            "rows_per_s": events / wall if wall else float("inf")}
+            "rows_per_s": events / wall if wall else float("inf"), "user_s": user, "sys_s": system}
 
 
 def run(sizes: list[int], skip_frictionless: bool, workdir: Path, seed: int, injected: bool = False,
@@ -112,9 +119,9 @@ def run(sizes: list[int], skip_frictionless: bool, workdir: Path, seed: int, inj
         if not skip_frictionless:
             commands["frictionless validate"] = [str(BIN / "frictionless"), "validate", str(root / "datapackage.json")]
         for tool, command in commands.items():
-            wall, peak, code = measure(command)
+            wall, peak, code, user, system = measure(command)
             results.append({"events": n, "tool": tool, "wall_s": wall, "peak_mb": peak, "exit": code,
-                            "rows_per_s": n / wall if wall else float("inf")})
+                            "rows_per_s": n / wall if wall else float("inf"), "user_s": user, "sys_s": system})
         if injected:
             results.append(injected_caught(workdir, n, seed))
         if export:
@@ -124,7 +131,7 @@ def run(sizes: list[int], skip_frictionless: bool, workdir: Path, seed: int, inj
 
 def table(results: list[dict]) -> str:
     by = {(r["events"], r["tool"]): r for r in results}
-    lines = ["| events | tool | wall s | peak MB | rows/s | ratio | exit |", "|---:|---|---:|---:|---:|---|---:|"]
+    lines = ["| events | tool | wall s | user s | sys s | peak MB | rows/s | ratio | exit |", "|---:|---|---:|---:|---:|---:|---:|---|---:|"]
     for r in results:
         n, ratio = r["events"], ""
         if r["tool"] == "validate":
@@ -137,7 +144,8 @@ def table(results: list[dict]) -> str:
                      f"{r['wall_s'] / by[(n, 'bare csv read, every coded table')]['wall_s']:.1f}x bare csv read of every coded table")
         elif r["tool"] == "load('events')":
             ratio = f"{r['wall_s'] / by[(n, 'bare read_table().to_pandas()')]['wall_s']:.2f}x bare to_pandas"
-        lines.append(f"| {n:,} | {r['tool']} | {r['wall_s']:.2f} | {r['peak_mb']:.0f} | {r['rows_per_s']:,.0f} | {ratio} | {r['exit']} |")
+        lines.append(f"| {n:,} | {r['tool']} | {r['wall_s']:.2f} | {r['user_s']:.2f} | {r['sys_s']:.2f} | {r['peak_mb']:.0f} | "
+                     f"{r['rows_per_s']:,.0f} | {ratio} | {r['exit']} |")
     sizes = sorted({r["events"] for r in results})
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
