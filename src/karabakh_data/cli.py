@@ -49,7 +49,7 @@ def _validate(repo: Repository, args) -> int:
     # jemalloc's settings (see _use_jemalloc), read when it starts, so before pyarrow is imported:
     # one arena, whose freed pages are kept for reuse. Arrow's own give each thread an arena and hand
     # freed pages back to the system, to be faulted in and zeroed again by the next array: validate
-    # at 2M events took 420k page faults that way, 263k this way, at 1.3 GB peak (interleaved runs).
+    # at 2M events took 392k-466k page faults that way, 263k this way, at 1.3 GB peak (interleaved runs).
     # Not for build, whose peak this took from 2.6 to 3.4 GB.
     os.environ.setdefault("JE_ARROW_MALLOC_CONF", "narenas:1,dirty_decay_ms:-1,muzzy_decay_ms:-1")
     if "pandas" not in sys.modules:
