@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import set_cell
+from conftest import get_cell, set_cell
 from karabakh_data.constraints import check_constraints
 from karabakh_data.pandera_schemas import check_table
 from karabakh_data.publish import write_parquet
@@ -39,6 +39,29 @@ def test_an_edited_csv_file_is_read_as_csv(scratch):
     result = validate(scratch)
     assert not result.data["events"].from_parquet
     assert result.data["actors"].from_parquet
+
+
+def test_an_edit_that_keeps_the_file_size_is_validated_from_csv(scratch, monkeypatch):
+    # files of their recorded sizes let the rules start on the twins before the hashes are known; the
+    # hash then shows the edit, and the rules must run again on the CSV file
+    from karabakh_data import validate as validating
+
+    path = scratch.csv_path("events")
+    size = path.stat().st_size
+    assert get_cell(scratch, "events", "evt-0002", "location_id") == "loc-0002"
+    set_cell(scratch, "events", "evt-0002", "location_id", "loc-0999")
+    assert path.stat().st_size == size
+    original, started = validating._start_rules, []
+
+    def spy(repo, package, data, seeds, pool):
+        started.append(data)
+        return original(repo, package, data, seeds, pool)
+
+    monkeypatch.setattr(validating, "_start_rules", spy)
+    result = validate(scratch)
+    assert not result.data["events"].from_parquet
+    assert [(p.rule, p.record, p.field) for p in result.problems if p.rule == "foreign-key"] == [("foreign-key", "evt-0002", "location_id")]
+    assert len(started) == 2 and started[0]["events"].from_parquet and not started[1]["events"].from_parquet
 
 
 def _tamper(repo, table, record, field, value):

@@ -16,20 +16,26 @@ from .repository import Repository, file_sha256
 from .schemas import Package
 
 
-def recorded_hashes(repo: Repository) -> dict[str, str]:
-    """Repository-relative path -> hex SHA-256, for the CSV files and Parquet twins datapackage.json
-    records; empty when there is no usable descriptor (check_descriptor reports why)."""
+def recorded_files(repo: Repository) -> dict[str, tuple[str, int | None]]:
+    """Repository-relative path -> (hex SHA-256, size in bytes or None), for the CSV files and Parquet
+    twins datapackage.json records; empty when there is no usable descriptor (check_descriptor
+    reports why)."""
     try:
         desc = json.loads(repo.descriptor_path.read_text(encoding="utf-8"))
         found = {}
         for resource in desc["resources"]:
             for entry in (resource, resource.get("x-parquet") or {}):
-                path, digest = entry.get("path"), entry.get("hash")
+                path, digest, size = entry.get("path"), entry.get("hash"), entry.get("bytes")
                 if isinstance(path, str) and isinstance(digest, str) and digest.startswith("sha256:"):
-                    found[path] = digest.removeprefix("sha256:")
+                    found[path] = (digest.removeprefix("sha256:"), size if isinstance(size, int) else None)
         return found
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
+
+
+def recorded_hashes(repo: Repository) -> dict[str, str]:
+    """Repository-relative path -> hex SHA-256, as recorded_files."""
+    return {path: digest for path, (digest, _) in recorded_files(repo).items()}
 
 
 class TwinHashes:
@@ -38,7 +44,9 @@ class TwinHashes:
 
     def __init__(self, repo: Repository, package: Package):
         self.package = package  # validate goes on with the schemas loaded here
-        self.recorded = recorded_hashes(repo)
+        recorded = recorded_files(repo)
+        self.recorded = {path: digest for path, (digest, _) in recorded.items()}
+        self._recorded_bytes = {path: size for path, (_, size) in recorded.items()}
         self.paths = {}  # table -> (CSV file, Parquet twin), for the tables whose two files are recorded
         for table in package.coded:
             paths = (repo.csv_path(table.name), repo.parquet_path(table.name))
@@ -54,6 +62,15 @@ class TwinHashes:
 
     def digest(self, path: Path) -> str:
         return self._digests[path].result()
+
+    def sizes_match(self) -> bool:
+        """Whether every file being hashed still has the size datapackage.json records: a cheap sign,
+        before the digests are known, that the twins will stand for their CSV files. validate starts
+        the cross-table rules on the twins on that sign, and starts them again should a digest differ."""
+        try:
+            return all(p.stat().st_size == self._recorded_bytes.get(self._repo.relative(p)) for p in self._digests)
+        except OSError:
+            return False
 
     def current(self, name: str) -> bool:
         """Whether both files of the table still have the recorded hashes."""
