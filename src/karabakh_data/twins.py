@@ -44,9 +44,7 @@ class TwinHashes:
 
     def __init__(self, repo: Repository, package: Package):
         self.package = package  # validate goes on with the schemas loaded here
-        recorded = recorded_files(repo)
-        self.recorded = {path: digest for path, (digest, _) in recorded.items()}
-        self._recorded_bytes = {path: size for path, (_, size) in recorded.items()}
+        self.recorded = recorded_files(repo)
         self.paths = {}  # table -> (CSV file, Parquet twin), for the tables whose two files are recorded
         for table in package.coded:
             paths = (repo.csv_path(table.name), repo.parquet_path(table.name))
@@ -63,15 +61,19 @@ class TwinHashes:
     def digest(self, path: Path) -> str:
         return self._digests[path].result()
 
+    def largest_first(self) -> list[str]:
+        """The tables with twins, largest twin first, by the sizes datapackage.json records."""
+        return sorted(self.paths, key=lambda name: -(self.recorded[self._repo.relative(self.paths[name][1])][1] or 0))
+
     def sizes_match(self) -> bool:
         """Whether every file being hashed still has the size datapackage.json records: a cheap sign,
         before the digests are known, that the twins will stand for their CSV files. validate starts
         the cross-table rules on the twins on that sign, and starts them again should a digest differ."""
         try:
-            return all(p.stat().st_size == self._recorded_bytes.get(self._repo.relative(p)) for p in self._digests)
+            return all(p.stat().st_size == self.recorded[self._repo.relative(p)][1] for p in self._digests)
         except OSError:
             return False
 
     def current(self, name: str) -> bool:
         """Whether both files of the table still have the recorded hashes."""
-        return all(self.digest(p) == self.recorded[self._repo.relative(p)] for p in self.paths[name])
+        return all(self.digest(p) == self.recorded[self._repo.relative(p)][0] for p in self.paths[name])

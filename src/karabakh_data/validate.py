@@ -71,8 +71,7 @@ def _start_reading_twins(repo: Repository, package: Package, twins: TwinHashes |
         data = read_published(repo, package.tables[name])
         return data, (pool.submit(_table_checks, data) if data is not None else None)
 
-    names = sorted(twins.paths if twins is not None else (), key=lambda n: -twins.paths[n][1].stat().st_size)
-    return {name: pool.submit(read_twin, name) for name in names}
+    return {name: pool.submit(read_twin, name) for name in (twins.largest_first() if twins is not None else ())}
 
 
 def _read_tables(repo: Repository, package: Package, result: Validation, twins: TwinHashes | None,
