@@ -113,6 +113,16 @@ def test_a_tampered_parquet_twin_gives_the_messages_the_csv_file_would(scratch, 
     assert _problems(found) == _problems(p for p in from_csv.problems if p.rule == rule)
 
 
+def test_a_key_of_only_empty_cells_repeats_nothing():
+    # found by tests/test_fuzz.py: with no value present the dictionary is empty, and looking up the
+    # count of each row's (filled-in) index raised IndexError
+    from karabakh_data.constraints import _repeated
+
+    assert _repeated([pa.array([None], pa.string())]).tolist() == []
+    assert _repeated([pa.array([None, None], pa.string()), pa.array(["a", "a"], pa.string())]).tolist() == []
+    assert _repeated([pa.array(["x", None, "x"], pa.string())]).tolist() == [0, 2]
+
+
 def test_an_empty_string_in_a_twin_breaks_min_length(scratch):
     # a CSV file cannot hold an empty string (an empty cell is null), a Parquet twin can: the bounds
     # of the column's byte lengths must not clear it

@@ -113,7 +113,8 @@ def _repeated(columns: list) -> np.ndarray:
     encoded = pc.dictionary_encode(keys)
     present = pc.is_valid(encoded).to_numpy(zero_copy_only=False)
     indices = pc.fill_null(encoded.indices, 0).to_numpy().astype(np.int64)  # a null key repeats nothing
-    counts = np.bincount(indices[present], minlength=len(encoded.dictionary))
+    # at least one count: a column of only empty cells has an empty dictionary, and its rows index 0
+    counts = np.bincount(indices[present], minlength=max(len(encoded.dictionary), 1))
     return np.flatnonzero(present & (counts[indices] > 1))
 
 
