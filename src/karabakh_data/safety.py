@@ -49,7 +49,7 @@ def _may_start_formula(column) -> np.ndarray:
         nonempty = (offsets[1:] > offsets[:-1]) & (offsets[:-1] < len(data))
         first = data[np.minimum(offsets[:-1], len(data) - 1)]
         flags.append(nonempty & FORMULA_FIRST_BYTE[first])
-    return arrow_array(np.concatenate(flags) if flags else np.zeros(0, bool))
+    return np.concatenate(flags) if flags else np.zeros(0, bool)
 
 
 def ascii_only(values, span: tuple[int, int] | None = None) -> bool:
@@ -71,7 +71,10 @@ def _rows(mask) -> list[int]:
 def formula(values, span=None) -> pa.Array:
     # a trigger at the start of the cell: only cells starting with a trigger byte are matched; after a
     # line break: only cells with a line break
-    at_start = _refine(values, _may_start_formula(values), lambda v: pc.match_substring_regex(v, FORMULA_AT_START))
+    starts = _may_start_formula(values)
+    # most columns have no cell starting with a trigger byte: then nothing is left to refine
+    at_start = (_refine(values, arrow_array(starts), lambda v: pc.match_substring_regex(v, FORMULA_AT_START)) if starts.any()
+                else constant_mask(False, len(values)))
     if (span or byte_range(values))[0] > ord("\n"):
         return at_start  # no line break anywhere in the column
     after_break = _refine(values, pc.match_substring_regex(values, "\n"), lambda v: pc.match_substring_regex(v, FORMULA))
