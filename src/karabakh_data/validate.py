@@ -138,11 +138,13 @@ def validate(repo: Repository, from_csv: bool = False, twins: TwinHashes | None 
         seeds = pool.submit(read_seeds, repo)
         early = _rules_on_twins(package, twins, reading)
         rules = _start_rules(repo, package, early, seeds, pool) if early is not None else None
+        if rules is not None and not all(twins.current(name) for name in early):
+            for future in rules:  # a twin does not stand for its CSV file: the rules not yet begun never
+                future.cancel()   # run, and the CSV file's columns are not typed behind them
+            rules = None
         checks, hashed = _read_tables(repo, package, result, twins, reading, pool)
-        if early is None or any(result.data.get(name) is not data for name, data in early.items()):
-            for future in rules or ():  # a twin did not stand for its CSV file: the rules start again
-                future.cancel()
-            rules = _start_rules(repo, package, result.data, seeds, pool)
+        if rules is None or any(result.data.get(name) is not data for name, data in early.items()):
+            rules = _start_rules(repo, package, result.data, seeds, pool)  # on the tables as finally read
         for future in checks + rules:
             result.problems += future.result()
         result.csv_sha256.update({name: digest.result() for name, digest in hashed.items()})
