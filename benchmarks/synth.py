@@ -28,6 +28,11 @@ ACTORS_PER_MILLION, LOCATIONS_PER_MILLION = 5_000, 25_000
 MIN_ACTORS, MIN_LOCATIONS = 50, 100
 EVENTS_PER_SOURCE_MAX = 4_000  # source ids have three digits: at most 1000 documents
 AGREEMENTS = 10
+SENTENCES = (
+    "On {date} an incident numbered {number} was reported near Place {place}.",
+    "On {date}, officials said, an incident numbered {number} took place near Place {place}.",
+    'On {date} a spokesman described "incident {number}" near Place {place}, giving no details.',
+)
 
 
 def _write(path: Path, header: list[str], rows) -> None:
@@ -133,12 +138,16 @@ def generate(out: Path, events: int, seed: int, inject_errors: bool = False) -> 
     reported = rng.random(events) < 0.95
     alleged = rng.random(events) < 0.2
     linked = rng.random(events) < 0.3
+    # news text has commas and quoted speech: about a third of the quotes need CSV quoting, and one in
+    # ten holds double quotes, as the article's own quotes do (a file without them takes shortcuts
+    # that real data cannot)
+    wording = rng.choice(3, size=events, p=[0.6, 0.3, 0.1])
 
     event_rows, links = [], []
     for i in range(events):
         eid = f"evt-{i + 1:07d}"
         source_id, doc = document(1 + i * n_sources // events) if n_sources > 1 else document(1)
-        sentence = f"On {dates[i]} an incident numbered {i + 1} was reported near Place {loc_pick[i]}."
+        sentence = SENTENCES[wording[i]].format(date=dates[i], number=i + 1, place=loc_pick[i])
         start, end = doc.add(sentence)
         etype, subtype, disorder = pairs[pair_pick[i]]
         low, high = (max(0, best[i] - spread[i]), best[i] + spread[i])
