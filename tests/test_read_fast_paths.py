@@ -197,3 +197,151 @@ def test_is_ascii_and_holds_on_a_mapped_file_agree_with_bytes(tmp_path, data):
     assert is_ascii(mapped) == data.isascii() and is_ascii(memoryview(data)) == data.isascii()
     for sub in (b"\x80", b"a", b"\x7f", b"h\x80", b"\xff"):
         assert holds(mapped, sub) == holds(data, sub) == (sub in data)
+
+
+def quoted_table(repo, package):
+    """The hand-coded table with the most quoted cells, one of which is given a doubled quote (written
+    by csv.writer: the file stays canonical)."""
+    table = max(package.coded, key=lambda t: repo.csv_path(t.name).read_bytes().count(b'"'))
+    header, rows = read_rows(repo, table.name)
+    column = next(i for i, f in enumerate(table.fields) if f.type == "string" and f.name not in table.primary_key and rows[0][i])
+    rows[0][column] += ' "quoted", too'
+    write_rows(repo, table.name, header, rows)
+    assert b'""' in repo.csv_path(table.name).read_bytes()
+    return table
+
+
+def csv_records_lines(raw: bytes) -> list[int] | None:
+    """What the strict csv module makes of the file: the line each non-blank record starts on, or
+    None when it refuses the file."""
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(raw.decode("utf-8"), newline=""), strict=True)
+    lines, previous = [], 0
+    try:
+        for record in reader:
+            if record:
+                lines.append(previous + 1)
+            previous = reader.line_num
+    except csv.Error:
+        return None
+    return lines
+
+
+QUOTED_CELLS = ["plain", "a, comma", 'a "quote"', "two\nlines", '"', '""', ",", "", "x", 'end"', "\n", 'say ""hi""']
+
+
+def test_records_found_by_numpy_are_the_csv_module_records():
+    """quoted_records vouches for a file only when every quote is structural: then the strict csv
+    module accepts the file and its records start on the very lines NumPy found; random edits (stray
+    quotes, lost quotes, line breaks, commas) must never make it vouch for a file the module refuses."""
+    import csv
+    import io
+
+    rng = random.Random(11)
+    vouched = refused = 0
+    for _ in range(400):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        for _ in range(rng.randint(1, 6)):
+            writer.writerow(rng.choices(QUOTED_CELLS, k=3))
+        raw = bytearray(buffer.getvalue().encode())
+        if rng.random() < 0.6:
+            for _ in range(rng.randint(1, 2)):
+                at = rng.randrange(len(raw))
+                edit = rng.choice(["quote", "delete", "newline", "comma", "blank"])
+                if edit == "delete":
+                    del raw[at]
+                else:
+                    raw[at:at] = {"quote": b'"', "newline": b"\n", "comma": b",", "blank": b"\n\n"}[edit]
+        raw = bytes(raw)
+        records = read.quoted_records(raw)
+        expected = csv_records_lines(raw)
+        if records is None:
+            refused += 1
+            continue
+        vouched += 1
+        assert expected is not None, raw
+        assert records.row_lines().tolist() == expected[1:] and records.lines[~records.blank][0] == expected[0], raw
+    assert vouched > 100 and refused > 20
+
+
+def test_a_quoted_canonical_file_is_read_and_judged_without_python_parsing(scratch, monkeypatch):
+    package = load_package(scratch.schemas_dir)
+    table = quoted_table(scratch, package)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the csv module parsed the file")
+
+    monkeypatch.setattr(read, "_csv_records", refused)
+    monkeypatch.setattr(fmt, "canonical_form", refused)
+    data, problems = read_table(scratch, table)
+    assert problems == [] and data.records is not None
+    assert fmt.is_canonical(data)
+
+
+@pytest.mark.parametrize("damage", ["needless-quotes", "quoted-empty-cell", "quoted-number", "blank-line"])
+def test_quoted_files_that_are_not_canonical_are_refused(scratch, damage):
+    package = load_package(scratch.schemas_dir)
+    table = quoted_table(scratch, package)
+    path = scratch.csv_path(table.name)
+    header, rows = read_rows(scratch, table.name)
+    text = path.read_text()
+    first = rows[0]
+    if damage == "needless-quotes":  # a cell that needs no quotes, quoted
+        cell = next(c for c in first if c and not any(ch in c for ch in ',"\n'))
+        line = text.split("\n")[1]
+        text = text.replace(line, line.replace(cell, f'"{cell}"', 1), 1)
+    elif damage == "quoted-empty-cell":
+        table = next(t for t in package.coded if b",," in scratch.csv_path(t.name).read_bytes()
+                     and b'"' in scratch.csv_path(t.name).read_bytes())
+        path = scratch.csv_path(table.name)
+        text = path.read_text()
+        line = next(line for line in text.split("\n")[1:] if ",," in line)
+        text = text.replace(line, line.replace(",,", ',"",', 1), 1)
+    elif damage == "quoted-number":
+        table = next(t for t in package.coded if any(f.type == "integer" for f in t.fields) and b'"' in scratch.csv_path(t.name).read_bytes())
+        path = scratch.csv_path(table.name)
+        header, rows = read_rows(scratch, table.name)
+        column = next(i for i, f in enumerate(table.fields) if f.type == "integer" and rows[0][i])
+        text = path.read_text()
+        line = text.split("\n")[1]
+        text = text.replace(line, line.replace(f",{rows[0][column]},", f',"{rows[0][column]}",', 1), 1)
+    elif damage == "blank-line":
+        text = text.replace("\n", "\n\n", 2).replace("\n\n", "\n", 1)
+    assert text != path.read_text()
+    path.write_text(text)
+    data, _ = read_table(scratch, table)
+    assert data.records is not None  # the quotes are still structural: the fast check is the one that decides
+    rules = {p.rule for p in validate(scratch, from_csv=True).problems if p.file == scratch.relative(path)}
+    assert "not-canonical" in rules, rules
+
+
+def test_fast_and_full_canonical_checks_agree_on_random_edits_of_a_quoted_file(scratch):
+    package = load_package(scratch.schemas_dir)
+    table = quoted_table(scratch, package)
+    path = scratch.csv_path(table.name)
+    original = path.read_bytes()
+    rng = random.Random(7)
+    agreed = fast = 0
+    for _ in range(120):
+        raw = bytearray(original)
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(raw))
+            edit = rng.choice(["delete", "duplicate", "newline", "comma", "quote", "quote-pair"])
+            if edit == "delete":
+                del raw[at]
+            elif edit == "duplicate":
+                raw.insert(at, raw[at])
+            else:
+                raw[at:at] = {"newline": b"\n", "comma": b",", "quote": b'"', "quote-pair": b'""'}[edit]
+        path.write_bytes(bytes(raw))
+        data, _ = read_table(scratch, table)
+        if data is None:
+            continue
+        head, body = fmt.canonical_form(data)
+        assert fmt.is_canonical(data) == (bytes(raw) == head + bytes(body)), bytes(raw)
+        agreed += 1
+        fast += data.records is not None
+    assert agreed > 30 and fast > 10

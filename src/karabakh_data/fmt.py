@@ -137,6 +137,39 @@ def canonical_form(data: TableData) -> tuple[bytes, memoryview]:
     return serialize_bytes(data.table.field_names, [c.take(order) for c in canonical_columns(data)])
 
 
+def cells_needing_quotes(data: TableData) -> int:
+    """How many cells csv.writer quotes: text holding a comma, a quote, a CR or an LF (typed cells never
+    do). A column whose smallest byte comes after the comma needs no look at its cells (identifiers);
+    a dictionary-encoded one is looked at once per distinct value."""
+    count = 0
+    for f in data.table.fields:
+        if f.type != "string" or data.byte_range(f.name)[0] > max(QUOTED_BYTES):
+            continue
+        encoded = data.encoded(f.name)
+        for chunk in (encoded.chunks if encoded is not None else data.typed.column(f.name).chunks):
+            if encoded is None:
+                count += pc.sum(pc.match_substring_regex(chunk, NEEDS_QUOTES)).as_py() or 0
+                continue
+            quoted = pc.match_substring_regex(chunk.dictionary, NEEDS_QUOTES)
+            if pc.any(quoted).as_py():
+                count += pc.sum(pc.take(quoted, chunk.indices)).as_py() or 0
+    return count
+
+
+def _quoted_as_written(data: TableData, header_bytes: int) -> bool:
+    """For a file with quote characters whose canonical header, typed cells, final LF and row order are
+    already established: whether the rest is canonical too, without serialising. When every quote is
+    structural (data.records), each cell is written either as its value or between quotes with its
+    quotes doubled, which is how csv.writer quotes; a value holding a comma or an LF cannot be
+    written unquoted (the record would split), nor one holding a quote (that quote would not be
+    structural), nor one holding a CR (no such file gets here). So every cell that needs quotes has
+    them, and the file is canonical exactly when no other cell is quoted and no line is blank (pyarrow
+    skips a blank line, so the file then has more records than the table has rows)."""
+    records = data.records
+    return (records is not None and len(records.ends) == data.num_rows + 1 and int(records.ends[0]) == header_bytes - 1
+            and records.quoted_cells == cells_needing_quotes(data))
+
+
 def is_canonical(data: TableData) -> bool:
     """Whether the file is byte for byte what fmt writes (offsets as they are).
 
@@ -149,10 +182,12 @@ def is_canonical(data: TableData) -> bool:
 
     raw, names = data.raw_bytes, data.table.field_names
     head = csv_lines(names, []).encode("utf-8")
-    if data.canonical_cells and not holds(raw, b'"') and not holds(raw, b"\r"):
-        size = len(head) + sum(value_bytes(data.strings.column(n)) for n in names) + data.num_rows * len(names)
-        if raw[:len(head)] == head and len(raw) == size and raw[-1:] == b"\n" \
-                and strictly_increasing([data.typed.column(k) for k in data.table.primary_key]):
+    if data.canonical_cells and not holds(raw, b"\r") and raw[:len(head)] == head and raw[-1:] == b"\n" \
+            and strictly_increasing([data.typed.column(k) for k in data.table.primary_key]):
+        if not holds(raw, b'"'):
+            if len(raw) == len(head) + sum(value_bytes(data.strings.column(n)) for n in names) + data.num_rows * len(names):
+                return True
+        elif _quoted_as_written(data, len(head)):
             return True
     head, body = canonical_form(data)
     return len(raw) == len(head) + len(body) and raw[:len(head)] == head and memoryview(raw)[len(head):] == body

@@ -93,6 +93,7 @@ class TableData:
     from_parquet: bool = False
     canonical_cells: bool = False  # every cell of a typed (non-string) column is spelled as fmt spells it
     record_lines: list[int] | None = None  # line of each row, when the strict parse already counted them
+    records: Records | None = None  # where the records end, for a file whose quotes are all structural
     dictionaries: dict[str, pa.ChunkedArray] = field(default_factory=dict)  # CSV path: encoded(), as Parquet stores them
     _byte_ranges: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
     _byte_lengths: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
@@ -177,6 +178,8 @@ class TableData:
         # a cell may span several lines, and pyarrow skips blank lines, so must the numbering.
         if self.record_lines is not None:
             return self.record_lines
+        if self.records is not None:
+            return self.records.row_lines()
         raw = self.raw_bytes
         if not holds(raw, b'"') and not holds(raw, b"\r"):  # every LF ends a line and a record: numbered by NumPy
             return _nonblank_lines(raw)[1:]
@@ -344,14 +347,65 @@ def _syntax_problems(file: str, text: str, width: int) -> list[Problem]:
     return _csv_records(text, file, width)[0]
 
 
-def _nonblank_lines(data: bytes, block: int = 1 << 26) -> np.ndarray:
+def _byte_positions(array: np.ndarray, byte: int, block: int = 1 << 26) -> np.ndarray:
+    """Offsets of every occurrence of one byte, found block by block (a mask of the whole file would
+    be fresh memory the size of the file)."""
+    return np.concatenate([start + np.flatnonzero(array[start:start + block] == byte) for start in range(0, len(array), block)]
+                          or [np.zeros(0, np.int64)])
+
+
+def _nonblank_lines(data: bytes) -> np.ndarray:
     """1-based numbers of the lines that are not empty, for a file in which every LF ends a line (no
     CR): NumPy finds the line breaks block by block."""
     array = np.frombuffer(data, dtype=np.uint8)
-    breaks = np.concatenate([start + np.flatnonzero(array[start:start + block] == 10) for start in range(0, len(array), block)]
-                            or [np.zeros(0, np.int64)])
+    breaks = _byte_positions(array, 0x0A)
     starts, ends = np.r_[0, breaks + 1], np.r_[breaks, len(array)]
     return np.flatnonzero(ends > starts) + 1
+
+
+@dataclass(frozen=True)
+class Records:
+    """The records of a CSV file whose every quote is structural (see quoted_records)."""
+
+    ends: np.ndarray  # offset of the LF that ends each record, the header's first; a blank line is a record of no bytes
+    lines: np.ndarray  # 1-based line on which each record starts
+    quoted_cells: int  # cells written between quotes
+
+    @property
+    def blank(self) -> np.ndarray:
+        return np.diff(np.r_[-1, self.ends]) == 1
+
+    def row_lines(self) -> np.ndarray:
+        """The line of each row, as pyarrow and the csv module count rows (blank lines are skipped)."""
+        return self.lines[~self.blank][1:]
+
+
+def quoted_records(data) -> Records | None:
+    """Where the records of a file with quote characters end, found by NumPy instead of a parse: an LF
+    ends a record unless an odd number of quotes precede it. That holds when every quote is
+    structural: each opening quote (an even one, counting from 0) starts a field (follows a comma,
+    an LF or nothing) or follows its closing quote directly (a doubled quote), and each closing
+    quote is followed by a comma, an LF or a doubled quote. Then the csv module (strict or not) and
+    pyarrow read exactly these records, and no quote can be malformed. None otherwise, or when the
+    file does not end with an LF outside quotes, or holds a CR: the csv module must judge it."""
+    array = np.frombuffer(data, dtype=np.uint8)
+    if not len(array) or array[-1] != 0x0A or holds(data, b"\r"):
+        return None
+    quotes = _byte_positions(array, 0x22)
+    if len(quotes) % 2:
+        return None
+    openers, closers = quotes[0::2], quotes[1::2]
+    doubled = np.zeros(len(openers), dtype=bool)
+    doubled[1:] = openers[1:] == closers[:-1] + 1
+    before = array[np.maximum(openers - 1, 0)]
+    starts_field = (openers == 0) | (before == 0x2C) | (before == 0x0A) | doubled
+    after = array[closers + 1]  # the last byte is an LF outside quotes: no closing quote is last
+    ends_field = (after == 0x2C) | (after == 0x0A) | np.r_[doubled[1:], False]
+    if not (starts_field.all() and ends_field.all()):
+        return None
+    breaks = _byte_positions(array, 0x0A)
+    outside = np.flatnonzero(np.searchsorted(quotes, breaks) % 2 == 0)  # indices of the LFs that end records
+    return Records(breaks[outside], np.r_[1, outside[:-1] + 2], int(np.count_nonzero(~doubled)))
 
 
 def arrow_array(values: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
@@ -505,15 +559,20 @@ def _parse(file: str, data: bytes, table: Table, run=map) -> tuple[TableData | N
         return None, problems + (found or [Problem(file, None, None, None, "csv-syntax", None, f"malformed CSV: {exc}")])
     if invalid_rows:
         return None, problems + _syntax_problems(file, str(data, "utf-8"), len(header))
-    # without a quote character in the file no cell can hold a quote or a line break: the check
-    # below, a regular expression over every cell, is needed only when there is one
-    record_lines = None
-    if holds(data, b'"') and any(holds_any_byte(strings.column(name), b'"\n') for name in header):
-        # a stray or unclosed quote makes pyarrow fold rows into one cell: let the strict parser judge
-        found, record_lines = _csv_records(str(data, "utf-8"), file, len(header))
-        if found:
-            return None, problems + found
-        record_lines = record_lines[1:]
+    # without a quote character in the file no cell can hold a quote or a line break, and where every
+    # quote is structural the records are those NumPy finds; otherwise a stray or unclosed quote may
+    # have made pyarrow fold rows into one cell (which then holds a quote or a line break): the strict
+    # parser judges, at Python's pace (10 s for 571 MB)
+    record_lines, records = None, None
+    if holds(data, b'"'):
+        records = quoted_records(data)
+        if records is not None and int(np.count_nonzero(~records.blank)) != strings.num_rows + 1:
+            records = None  # cannot happen when the quotes are structural; if it did, the csv module decides
+        if records is None and any(holds_any_byte(strings.column(name), b'"\n') for name in header):
+            found, record_lines = _csv_records(str(data, "utf-8"), file, len(header))
+            if found:
+                return None, problems + found
+            record_lines = record_lines[1:]
     if strings.num_rows == 0:
         strings = pa.table({name: pa.array([], pa.string()) for name in header})
     strings = strings.select(table.field_names)
@@ -533,7 +592,7 @@ def _parse(file: str, data: bytes, table: Table, run=map) -> tuple[TableData | N
     strings = pa.table([typed.column(f.name) if f.type == "string" else strings.column(f.name) for f in table.fields],
                        names=table.field_names)
     result = TableData(table, file, data, strings, typed, bad_cells, canonical_cells=canonical, record_lines=record_lines,
-                       dictionaries=dictionaries)
+                       records=records, dictionaries=dictionaries)
     for name, rows in bad_cells.items():
         kind = table.field(name).type
         for row in sorted(rows):
