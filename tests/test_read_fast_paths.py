@@ -48,10 +48,9 @@ def test_one_cast_parse_agrees_with_the_cell_by_cell_parse(kind):
         slow_values, slow_bad, _ = slow_parse(column, kind)
         assert fast_values.to_pylist() == slow_values.to_pylist(), cells
         assert fast_bad.to_pylist() == slow_bad.to_pylist(), cells
-        if canonical:  # the shortcut vouches for the spelling: fmt would write every cell as it is
-            shortcut_taken += 1
-            assert not any(fast_bad.to_pylist())
-            assert fmt.canonical_column(fast_values, kind).to_pylist() == column.to_pylist(), cells
+        # canonical: fmt would write every cell as it is (a cell that does not parse, it keeps)
+        assert canonical == (fmt.canonical_column(fast_values, kind, fast_bad, column).to_pylist() == column.to_pylist()), cells
+        shortcut_taken += canonical and not any(fast_bad.to_pylist())
     assert shortcut_taken > 0
 
 
@@ -345,3 +344,63 @@ def test_fast_and_full_canonical_checks_agree_on_random_edits_of_a_quoted_file(s
         agreed += 1
         fast += data.records is not None
     assert agreed > 30 and fast > 10
+
+
+@pytest.mark.parametrize("value", ["2021-02-30", "19 Sept, 2023"])
+def test_a_cell_that_does_not_parse_leaves_a_file_canonical_without_reserialising(scratch, monkeypatch, value):
+    """fmt keeps a cell that does not parse as it is written (quoted when it holds a comma): the file is
+    still canonical, and the shortcut says so without serialising."""
+    from conftest import set_cell
+
+    set_cell(scratch, "events", "evt-0002", "date_start", value)
+    package = load_package(scratch.schemas_dir)
+    data, problems = read_table(scratch, package.tables["events"])
+    assert [p.rule for p in problems] == ["type"] and data.records is not None and data.canonical_cells
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the canonical form was serialised")
+
+    monkeypatch.setattr(fmt, "serialize_bytes", refused)
+    assert fmt.is_canonical(data)
+
+
+def first_differing_line(raw: bytes, data) -> tuple[int, str | None]:
+    """The reference: the line of the file that holds the first byte where it differs from fmt's
+    canonical form (whole, in one piece), and its text (None when the file ends before it)."""
+    import os
+
+    head, body = fmt.canonical_form(data)
+    canonical = head + bytes(body)
+    assert raw != canonical
+    start = raw.rfind(b"\n", 0, len(os.path.commonprefix([raw, canonical]))) + 1
+    return raw.count(b"\n", 0, start) + 1, raw[start:].split(b"\n")[0].decode()[:200] if start < len(raw) else None
+
+
+@pytest.mark.parametrize("slice_rows", [3, fmt.SLICE_ROWS])  # compared in many slices, and in one
+@pytest.mark.parametrize("damage", ["respelled", "needless-quotes", "swapped", "blank", "no-final-newline", "extra-final-newline"])
+def test_not_canonical_names_the_first_line_that_differs(scratch, monkeypatch, damage, slice_rows):
+    monkeypatch.setattr(fmt, "SLICE_ROWS", slice_rows)
+    package = load_package(scratch.schemas_dir)
+    table = package.tables["events"]
+    path = scratch.csv_path(table.name)
+    lines = path.read_bytes().split(b"\n")
+    if damage == "respelled":
+        header, rows = read_rows(scratch, table.name)
+        rows[5][header.index("char_start")] = "0" + rows[5][header.index("char_start")]
+        write_rows(scratch, table.name, header, rows)
+    else:
+        if damage == "needless-quotes":
+            lines[7] = b'"' + lines[7].replace(b",", b'",', 1)
+        elif damage == "swapped":
+            lines[4], lines[6] = lines[6], lines[4]
+        elif damage == "blank":
+            lines.insert(9, b"")
+        elif damage == "no-final-newline":
+            lines = lines[:-1]
+        else:
+            lines.append(b"")
+        path.write_bytes(b"\n".join(lines))
+    raw = path.read_bytes()
+    data, _ = read_table(scratch, table)
+    problems = [p for p in validate(scratch, from_csv=True).problems if p.rule == "not-canonical"]
+    assert [(p.file, p.line, p.value) for p in problems] == [(scratch.relative(path), *first_differing_line(raw, data))]

@@ -86,13 +86,15 @@ def _mismatches(column, whole: str):
     return pa.chunked_array(found, pa.bool_()) if isinstance(column, pa.ChunkedArray) else found[0]
 
 
-def strictly_increasing(columns: list) -> bool:
+def strictly_increasing(columns: list, strict: bool = True) -> bool:
     """Whether the (possibly composite) key grows from row to row: then no value repeats. Canonical
-    files are sorted by primary key, so this linear test settles uniqueness without hashing."""
+    files are sorted by primary key, so this linear test settles uniqueness without hashing. With
+    strict=False: whether it never decreases, so that a stable sort leaves the rows where they are."""
+    less = pc.less if strict else pc.less_equal
     if len(columns) == 1 and isinstance(columns[0], pa.ChunkedArray):  # chunk by chunk, and across the seams
         chunks = [c for c in columns[0].chunks if len(c)]
-        seams = all(pc.less(a[len(a) - 1], b[0]).as_py() is True for a, b in zip(chunks, chunks[1:]))
-        return seams and all(strictly_increasing([c]) for c in chunks)
+        seams = all(less(a[len(a) - 1], b[0]).as_py() is True for a, b in zip(chunks, chunks[1:]))
+        return seams and all(strictly_increasing([c], strict) for c in chunks)
     columns = [one_chunk(c) for c in columns]
     n = len(columns[0])
     if n < 2:
@@ -100,7 +102,7 @@ def strictly_increasing(columns: list) -> bool:
     if any(c.null_count for c in columns):
         return False
     before, after = [c.slice(0, n - 1) for c in columns], [c.slice(1) for c in columns]
-    increasing = pc.less(before[-1], after[-1])
+    increasing = less(before[-1], after[-1])
     for b, a in zip(reversed(before[:-1]), reversed(after[:-1])):
         increasing = pc.or_(pc.less(b, a), pc.and_(pc.equal(b, a), increasing))
     return pc.all(increasing).as_py()

@@ -91,7 +91,7 @@ class TableData:
     typed: pa.Table | PublishedColumns  # schema types; cells that failed to parse are null
     bad_cells: dict[str, set[int]] = field(default_factory=dict)  # column -> rows whose cell did not parse
     from_parquet: bool = False
-    canonical_cells: bool = False  # every cell of a typed (non-string) column is spelled as fmt spells it
+    canonical_cells: bool = False  # every cell of a typed (non-string) column that parsed is spelled as fmt spells it
     record_lines: list[int] | None = None  # line of each row, when the strict parse already counted them
     records: Records | None = None  # where the records end, for a file whose quotes are all structural
     dictionaries: dict[str, pa.ChunkedArray] = field(default_factory=dict)  # CSV path: encoded(), as Parquet stores them
@@ -199,7 +199,7 @@ class TableData:
         return Problem(self.file, self.line(row), self.record(row), field, rule, None if value is None else str(value), message)
 
 
-def _line_of_offset(data: bytes, offset: int) -> int:
+def line_of_offset(data: bytes, offset: int) -> int:
     return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8, count=offset) == 0x0A)) + 1
 
 
@@ -213,20 +213,20 @@ def _check_bytes(file: str, data: bytes) -> list[Problem]:
     try:
         is_ascii(data) or str(data, "utf-8")  # ASCII is UTF-8: a tenth of the cost of decoding
     except UnicodeDecodeError as exc:
-        problems.append(Problem(file, _line_of_offset(data, exc.start), None, None, "encoding", repr(data[exc.start:exc.start + 4]),
+        problems.append(Problem(file, line_of_offset(data, exc.start), None, None, "encoding", repr(data[exc.start:exc.start + 4]),
                                 f"the file is not valid UTF-8 (byte offset {exc.start})"))
     if holds(data, b"\r"):
-        problems.append(Problem(file, _line_of_offset(data, data.find(b"\r")), None, None, "line-ending", None,
+        problems.append(Problem(file, line_of_offset(data, data.find(b"\r")), None, None, "line-ending", None,
                                 "the file contains a carriage return; lines must end with LF (\\n) only"))
     if holds(data, b"\x00"):
-        problems.append(Problem(file, _line_of_offset(data, data.find(b"\x00")), None, None, "nul-byte", None, "the file contains a NUL byte"))
+        problems.append(Problem(file, line_of_offset(data, data.find(b"\x00")), None, None, "nul-byte", None, "the file contains a NUL byte"))
     return problems
 
 
 def _control_chars(file: str, data: bytes) -> list[Problem]:
     control = CONTROL_BYTES.search(data)  # a regular expression over the whole file: run only when needed
     if control:
-        return [Problem(file, _line_of_offset(data, control.start()), None, None, "control-char", repr(control.group()),
+        return [Problem(file, line_of_offset(data, control.start()), None, None, "control-char", repr(control.group()),
                         "the file contains a control character (tab, form feed, escape, ...); only LF may appear")]
     return []
 
@@ -454,7 +454,7 @@ def _canonical_values(column: pa.Array, field_type: str) -> pa.Array | None:
 
 def parse_column(column: pa.ChunkedArray, field_type: str) -> tuple[pa.Array, pa.Array, bool]:
     """Typed values, a boolean mask of the cells that are present but not valid for the type, and
-    whether every cell is spelled canonically."""
+    whether every cell that is valid is spelled canonically."""
     column = one_chunk(column)
     if field_type == "string":
         return column, constant_mask(False, len(column)), True
@@ -476,7 +476,11 @@ def parse_column(column: pa.ChunkedArray, field_type: str) -> tuple[pa.Array, pa
             ok = pc.and_(ok, pc.fill_null(pc.is_finite(values), True))
             values = pc.if_else(ok, values, None)
     bad = pc.and_(present, pc.invert(ok))
-    return values, bad, False
+    from .fmt import canonical_column
+
+    # fmt keeps a cell that does not parse as it is written: only the others can be misspelled
+    spelled = pc.all(pc.fill_null(pc.equal(canonical_column(values, field_type), column), True)).as_py()
+    return values, bad, spelled
 
 
 ASCII_SPACE = re.compile(rb"[ \t\n\x0b\x0c\r]*")  # what bytes.strip() strips

@@ -15,10 +15,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from .constraints import check_constraints
-from .fmt import canonical_form, is_canonical
+from .fmt import first_difference
 from .problems import Problem
 from .publish import check_descriptor
-from .read import TableData, read_published, read_seeds, read_table, source_texts
+from .read import TableData, line_of_offset, read_published, read_seeds, read_table, source_texts
 from .releases import check_release
 from .repository import Repository
 from .rules import RULE_CHECKS, Context
@@ -46,11 +46,13 @@ def check_canonical(data: dict[str, TableData]) -> list[Problem]:
     for table in data.values():
         if table.from_parquet:
             continue  # the CSV file is byte for byte the one build validated (its hash is unchanged)
-        if not is_canonical(table):  # offsets are checked by check_spans
-            head, body = canonical_form(table)
-            old, new = table.text.splitlines(), (head + body).decode("utf-8").splitlines()
-            line = next((i for i, (a, b) in enumerate(zip(old, new), 1) if a != b), min(len(old), len(new)) + 1)
-            problems.append(Problem(table.file, line, None, None, "not-canonical", old[line - 1][:200] if line <= len(old) else None,
+        offset = first_difference(table)  # offsets are checked by check_spans
+        if offset is not None:
+            raw = table.raw_bytes
+            start = raw.rfind(b"\n", 0, offset) + 1  # the line that holds the first difference
+            end = raw.find(b"\n", start)
+            value = str(raw[start:end if end >= 0 else len(raw)], "utf-8", "replace")[:200] if start < len(raw) else None
+            problems.append(Problem(table.file, line_of_offset(raw, start), None, None, "not-canonical", value,
                                     "the file is not in canonical form (column and row order, spelling of numbers, dates and "
                                     "booleans, quoting): run `karabakh-data fmt`"))
     return problems
