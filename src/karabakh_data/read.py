@@ -464,10 +464,11 @@ def parse_column(column: pa.ChunkedArray, field_type: str) -> tuple[pa.Array, pa
     present = pc.is_valid(column)
     ok = pc.fill_null(pc.match_substring_regex(column, LEXICAL[field_type]), False)
     if field_type == "date":
-        parsed = pc.strptime(pc.if_else(ok, column, None), format="%Y-%m-%d", unit="s", error_is_null=True)
-        # strptime rolls 2021-02-30 over to 2021-03-02: only a value that formats back to itself is a date
-        ok = pc.and_(ok, pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), column), False))
-        values = pc.cast(pc.if_else(ok, parsed, None), pa.date32())
+        parsed = pc.cast(pc.strptime(pc.if_else(ok, column, None), format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32())
+        # strptime rolls 2021-02-30 over to 2021-03-02: only a value that is spelled back as itself is
+        # a date (spelled by the cast, as fmt spells dates: strftime took 1.3 s for 2M dates, the cast 0.06 s)
+        ok = pc.and_(ok, pc.fill_null(pc.equal(pc.cast(parsed, pa.string()), column), False))
+        values = pc.if_else(ok, parsed, None)
     elif field_type == "boolean":
         values = pc.if_else(ok, pc.equal(column, "true"), None)
     else:
