@@ -377,16 +377,19 @@ def first_differing_line(raw: bytes, data) -> tuple[int, str | None]:
 
 
 @pytest.mark.parametrize("slice_rows", [3, fmt.SLICE_ROWS])  # compared in many slices, and in one
-@pytest.mark.parametrize("damage", ["respelled", "needless-quotes", "swapped", "blank", "no-final-newline", "extra-final-newline"])
+@pytest.mark.parametrize("damage", ["respelled", "respelled-after-a-line-separator", "needless-quotes", "swapped", "blank",
+                                    "no-final-newline", "extra-final-newline"])
 def test_not_canonical_names_the_first_line_that_differs(scratch, monkeypatch, damage, slice_rows):
     monkeypatch.setattr(fmt, "SLICE_ROWS", slice_rows)
     package = load_package(scratch.schemas_dir)
     table = package.tables["events"]
     path = scratch.csv_path(table.name)
     lines = path.read_bytes().split(b"\n")
-    if damage == "respelled":
+    if damage.startswith("respelled"):
         header, rows = read_rows(scratch, table.name)
         rows[5][header.index("char_start")] = "0" + rows[5][header.index("char_start")]
+        if damage.endswith("separator"):  # a line break to str.splitlines, not to a CSV file
+            rows[2][header.index("summary")] += "\u2028and more"
         write_rows(scratch, table.name, header, rows)
     else:
         if damage == "needless-quotes":
