@@ -244,8 +244,9 @@ def test_asking_whether_a_source_is_known_does_not_decode_its_text():
 
     texts = SourceTexts({"src-ascii": b"plain text", "src-utf8": "caf\u00e9".encode(), "src-bad": b"\xff"})
     assert "src-ascii" in texts and "src-utf8" in texts and "src-bad" not in texts and "src-none" not in texts
-    assert texts._texts == {"src-utf8": "caf\u00e9"}  # decoded on reading, to learn it is UTF-8; the ASCII one never
-    assert texts["src-ascii"] == "plain text" and texts.chars("src-utf8") == 4
+    assert texts._texts == {}  # validity and lengths come from the bytes: no text is decoded until asked for
+    assert texts.chars("src-utf8") == 4 and texts.chars("src-ascii") == 10 and texts._texts == {}
+    assert texts["src-ascii"] == "plain text" and texts["src-utf8"] == "caf\u00e9"
 
 
 def test_scanning_quotes_for_years_agrees_with_a_substring_search(monkeypatch):

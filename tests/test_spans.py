@@ -56,3 +56,16 @@ def test_vectorised_span_check_agrees_with_python_slicing():
     assert not (matched & ~expected).any()
     assert (matched[decided] == expected[decided]).all()
     assert matched.sum() > 100  # the vectorised path did the work, not the fallback
+
+
+def test_seed_validity_and_length_come_from_the_bytes_as_python_decodes_them():
+    from karabakh_data.read import utf8_chars
+
+    cases = [b"", b"ok", "Xank\u0259ndi \u201cq\u201d \U0001d11e".encode(), b"\xef\xbb\xbfabc", b"\xc0\xaf", b"\xed\xa0\x80",
+             b"\xf4\x90\x80\x80", b"\xe2\x82", b"\x80", b"a\xffb", b"\xe0\x80\xaf", b"\xf8\x88\x80\x80\x80", b"\xf0\x9f\x98"]
+    for data in cases:
+        try:
+            expected = len(str(data, "utf-8"))
+        except UnicodeDecodeError:
+            expected = None
+        assert utf8_chars(data) == expected, data

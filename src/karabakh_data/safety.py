@@ -81,10 +81,25 @@ def formula(values, span=None) -> pa.Array:
     return pc.or_(at_start, after_break)
 
 
+# Characters that NFC leaves as they are wherever they stand: combining class 0, their own NFC, and
+# no part of a composition with what precedes them. A text of ASCII and these alone is in NFC, so only a
+# text that holds another character is normalised to be compared (Latin with its accents, Cyrillic,
+# Armenian, punctuation and currency signs). tests/test_content_safety.py checks every code point
+# against unicodedata.
+NFC_STABLE = ((0x00A0, 0x02FF), (0x0400, 0x0482), (0x048A, 0x052F), (0x0531, 0x0556), (0x0559, 0x058A),
+              (0x2010, 0x205E), (0x20A0, 0x20BF))
+MAY_CHANGE_UNDER_NFC = "[^\\x{00}-\\x{7F}" + "".join(f"\\x{{{a:04X}}}-\\x{{{b:04X}}}" for a, b in NFC_STABLE) + "]"
+
+
 def not_nfc(values, span=None) -> pa.Array:  # normalising changes a character outside ASCII only
     if ascii_only(values, span):
         return constant_mask(False, len(values))
-    return _refine(values, pc.invert(pc.string_is_ascii(values)), lambda v: pc.not_equal(pc.utf8_normalize(v, "NFC"), v))
+    # three sieves, each on what the one before left: non-ASCII cells (a SIMD test), cells holding a
+    # character outside NFC_STABLE (a regular expression), the normalisation itself (0.45 s on the 300,000
+    # non-ASCII quotes of a 2M-event package when it ran on all of them)
+    return _refine(values, pc.invert(pc.string_is_ascii(values)),
+                   lambda v: _refine(v, pc.match_substring_regex(v, MAY_CHANGE_UNDER_NFC),
+                                     lambda w: pc.not_equal(pc.utf8_normalize(w, "NFC"), w)))
 
 
 def invisible(values, span=None) -> pa.Array:

@@ -58,15 +58,13 @@ class SourceBytes:
 
     def byte_offsets(self, source: int) -> np.ndarray | None:
         """For each character offset of `source`, its byte offset in the UTF-8 buffer (one past the
-        end included); None for an ASCII text, where a character is a byte."""
+        end included); None for an ASCII text, where a character is a byte. A character starts at
+        every byte that is not a continuation byte (10xxxxxx): found in the bytes, with no decoding
+        (which, with a UTF-32 copy and its widths, took 1.2 s and 1 GB for 145 MB of seeds)."""
         if len(self.buffers[source]) == self.chars[source]:
             return None
-        text = self.texts[self.ids[source]]
-        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        widths = 1 + (points >= 0x80) + (points >= 0x800) + (points >= 0x10000)
-        starts = np.zeros(len(points) + 1, dtype=np.int64)
-        np.cumsum(widths, out=starts[1:])
-        return starts
+        data = np.frombuffer(self.buffers[source], dtype=np.uint8)
+        return np.append(np.flatnonzero((data & 0xC0) != 0x80), len(data))
 
 
 def _positions(values, known) -> np.ndarray:
