@@ -69,3 +69,25 @@ def test_seed_validity_and_length_come_from_the_bytes_as_python_decodes_them():
         except UnicodeDecodeError:
             expected = None
         assert utf8_chars(data) == expected, data
+
+
+def test_byte_positions_are_the_utf8_lengths_of_the_text_before_them():
+    import random
+
+    import numpy as np
+
+    from karabakh_data.read import SourceTexts
+    from karabakh_data.spans import SourceBytes
+
+    rng = random.Random(5)
+    pool = list("ab ,") + ["\u00e9", "\u0259", "\u201c", "\u20ac", "\U0001d11e", "\u0306"]
+    texts = {f"s{i}": "".join(rng.choices(pool, k=rng.randint(0, 40))) for i in range(60)} | {"ascii": "plain"}
+    sources = SourceBytes(SourceTexts({k: v.encode() for k, v in texts.items()}))
+    for k, source_id in enumerate(sources.ids):
+        text = texts[source_id]
+        chars = np.array([rng.randint(0, len(text)) for _ in range(20)] + [0, len(text)], dtype=np.int64)
+        found = sources.byte_positions(k, chars)
+        if text.isascii():
+            assert found is None
+        else:
+            assert found.tolist() == [len(text[:c].encode()) for c in chars], text
