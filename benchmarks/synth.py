@@ -32,6 +32,7 @@ SENTENCES = (
     "On {date} an incident numbered {number} was reported near Place {place}.",
     "On {date}, officials said, an incident numbered {number} took place near Place {place}.",
     'On {date} a spokesman described "incident {number}" near Place {place}, giving no details.',
+    "On {date} officials in Xankəndi called it “incident {number}” near Place {place}.",
 )
 
 
@@ -139,9 +140,10 @@ def generate(out: Path, events: int, seed: int, inject_errors: bool = False) -> 
     alleged = rng.random(events) < 0.2
     linked = rng.random(events) < 0.3
     # news text has commas and quoted speech: about a third of the quotes need CSV quoting, and one in
-    # ten holds double quotes, as the article's own quotes do (a file without them takes shortcuts
-    # that real data cannot)
-    wording = rng.choice(3, size=events, p=[0.6, 0.3, 0.1])
+    # ten holds double quotes, as the article's own quotes do; and more than one in seven holds letters
+    # and punctuation outside ASCII (Azerbaijani place names, curly quotes). Files without them take
+    # shortcuts that real data cannot.
+    wording = rng.choice(4, size=events, p=[0.45, 0.3, 0.1, 0.15])
 
     event_rows, links = [], []
     for i in range(events):
