@@ -65,8 +65,8 @@ class SourceBytes:
         145 MB of seeds)."""
         if len(self.buffers[source]) == self.chars[source]:
             return None
-        data = np.frombuffer(self.buffers[source], dtype=np.uint8)
-        continuation = np.flatnonzero((data & 0xC0) == 0x80)
+        data = np.frombuffer(self.buffers[source], dtype=np.int8)
+        continuation = np.flatnonzero(data < -64)  # 0x80 to 0xBF as signed bytes: one comparison a byte
         owner = continuation - np.arange(len(continuation)) - 1  # the character each continuation byte belongs to
         return chars + np.searchsorted(owner, chars)
 
