@@ -52,7 +52,6 @@ class SourceBytes:
         import pyarrow as pa
 
         self.ids = list(texts)
-        self.texts = texts
         self.buffers = [pa.py_buffer(texts.raw[i]) for i in self.ids]
         self.chars = np.array([texts.chars(i) for i in self.ids] or [0], dtype=np.int64)
 
