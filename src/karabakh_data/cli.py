@@ -7,34 +7,18 @@ Exit codes: 0 success; 1 the data has problems (all reported); 2 usage or reposi
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
-from .problems import REPORT_FORMATS, format_problems
-from .repository import Repository, RepositoryNotFound
-
-# NumPy's OpenBLAS starts a spinning thread per core at import; no command does linear algebra, and
-# on two cores those threads took CPU from the checks (about 1% of validate's samples at 2M events)
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-
-class _WithoutPandas:
-    """A finder that refuses to import pandas. pyarrow imports pandas (0.3 s) the first time it turns
-    a Python value into a scalar, only to ask whether the value is a pandas object; the validate
-    command uses no pandas, so it tells pyarrow there is none (a fifth of its budget at 2M events)."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name == "pandas" or name.startswith("pandas."):
-            raise ImportError("the validate command runs without pandas")
-        return None
+from .model.problems import REPORT_FORMATS, format_problems
+from .model.repository import Repository, RepositoryNotFound, write_text_atomically
 
 
 def _use_jemalloc() -> None:
     """Arrow's buffers from jemalloc rather than pyarrow's default mimalloc, unless the user chose a
-    pool (ARROW_DEFAULT_MEMORY_POOL). Why: mimalloc's memory comes as 2 MB huge pages, each zeroed
-    whole at its first touch, and on the virtual machines CI runs on that zeroing cost validate at
-    2M events 1.9-2.7 s of system time against 0.6-1.1 s with jemalloc, and build 7-9 s against 4-7 s
-    (interleaved runs in one session: docs/scaling.md)."""
+    pool (ARROW_DEFAULT_MEMORY_POOL): on the virtual machines CI runs on, mimalloc's huge pages cost
+    seconds of system time at scale (docs/scaling.md, "fresh memory")."""
     if "ARROW_DEFAULT_MEMORY_POOL" in os.environ:
         return
     import pyarrow as pa
@@ -46,34 +30,13 @@ def _use_jemalloc() -> None:
 
 
 def _validate(repo: Repository, args) -> int:
-    # jemalloc's settings (see _use_jemalloc), read when it starts, so before pyarrow is imported:
-    # one arena, whose freed pages are kept for reuse. Arrow's own give each thread an arena and hand
-    # freed pages back to the system, to be faulted in and zeroed again by the next array: validate
-    # at 2M events took 392k-466k page faults that way, 263k this way, at 1.3 GB peak (interleaved runs).
-    # Not for build, whose peak this took from 2.6 to 3.4 GB.
-    os.environ.setdefault("JE_ARROW_MALLOC_CONF", "narenas:1,dirty_decay_ms:-1,muzzy_decay_ms:-1")
-    if "pandas" not in sys.modules:
-        sys.meta_path.insert(0, _WithoutPandas())
-    twins = None
-    if not args.from_csv:  # the second core hashes the files while the first imports NumPy and Arrow
-        from .schemas import SchemaError, load_package
-        from .twins import TwinHashes
+    from .check.validate import validate
 
-        try:
-            twins = TwinHashes(repo, load_package(repo.schemas_dir))
-        except SchemaError:
-            pass  # validate reports it
-    from .validate import validate
-
-    _use_jemalloc()
-    result = validate(repo, from_csv=args.from_csv, twins=twins)
+    result = validate(repo)
     if result.problems or args.format != "text":
         print(format_problems(result.problems, args.format))
     if result.ok and args.format == "text":
-        rows = sum(d.num_rows for d in result.data.values())
-        twins = sum(d.from_parquet for d in result.data.values())
-        print(f"valid: {len(result.data)} tables, {rows} rows" +
-              (f" ({twins} read from Parquet twins of CSV files unchanged since build)" if twins else ""))
+        print(f"valid: {len(result.data)} tables, {sum(d.num_rows for d in result.data.values())} rows")
     return 0 if result.ok else 1
 
 
@@ -81,9 +44,8 @@ def _publishing(command: str, done: str):
     """The runner of `build` or `export`: they share their reports, --check and exit codes."""
 
     def run(repo: Repository, args) -> int:
-        from . import build
+        from .publish import build
 
-        _use_jemalloc()
         result = getattr(build, command)(repo, check=args.check)
         if result.problems:
             print(format_problems(result.problems, args.format))
@@ -101,11 +63,11 @@ def _publishing(command: str, done: str):
 
 
 def _release(repo: Repository, args) -> int:
-    from .releases import read_release, release_files
-    from .validate import validate
+    from .check.release import read_release
+    from .check.validate import validate
+    from .publish.release import release_files
 
-    _use_jemalloc()
-    result = validate(repo, from_csv=True)
+    result = validate(repo)
     if not result.ok:
         print(format_problems(result.problems, "text"))
         print("release aborted: nothing was written", file=sys.stderr)
@@ -115,8 +77,6 @@ def _release(repo: Repository, args) -> int:
     if previous is not None and previous["version"] == version:
         print(f"version {version} is already released: set the next version in schemas/_package.json first", file=sys.stderr)
         return 1
-    from .repository import write_text_atomically
-
     for name, text in release_files(repo, result.package, result.data).items():
         write_text_atomically(repo.root / name, text)
     print(f"recorded release {version}: data/release.json, data/released_ids.csv")
@@ -124,7 +84,7 @@ def _release(repo: Repository, args) -> int:
 
 
 def _fmt(repo: Repository, args) -> int:
-    from .fmt import format_repository
+    from .publish.fmt import format_repository
 
     result = format_repository(repo, check=args.check)
     for file, diff in result.changed.items():
@@ -150,8 +110,6 @@ def _figures(repo: Repository, args) -> int:
 
 
 def _describe(repo: Repository, args) -> int:
-    import json
-
     if not repo.descriptor_path.is_file():
         print("karabakh-data: no datapackage.json yet: run `karabakh-data build` first", file=sys.stderr)
         return 2
@@ -168,10 +126,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="karabakh-data", description=__doc__.split("\n")[0])
     p.add_argument("--root", help="repository to act on (default: the one containing the current directory)")
     sub = p.add_subparsers(dest="command", required=True)
-    v = sub.add_parser("validate", help="check every table and rule; report every problem; write nothing")
+    v = sub.add_parser("validate", help="check every file, table and rule; report every problem; write nothing")
     v.add_argument("--format", choices=REPORT_FORMATS, default="text", help="report format (default: text)")
-    v.add_argument("--from-csv", action="store_true",
-                   help="parse every CSV file, even those whose Parquet twin datapackage.json vouches for")
+    v.add_argument("--from-csv", action="store_true", help="kept for scripts that pass it: validate always reads the CSV files")
     v.set_defaults(run=_validate)
     for command, done, what in (
             ("build", "data/parquet/, data/views/, datapackage.json, docs/codebook.md",
@@ -201,7 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     except RepositoryNotFound as exc:
         print(f"karabakh-data: {exc}", file=sys.stderr)
         return 2
+    if args.command == "validate":  # read by jemalloc when pyarrow loads it (see _use_jemalloc)
+        os.environ.setdefault("JE_ARROW_MALLOC_CONF", "narenas:1,dirty_decay_ms:-1,muzzy_decay_ms:-1")
     try:
+        _use_jemalloc()
         return args.run(repo, args)
     except KeyboardInterrupt:
         return 130
@@ -213,16 +173,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The console command: main(), then an exit without Python's teardown. By then every file is
-    written and closed and every worker thread has ended; what the teardown would do is free the
-    tables object by object (70 ms of validate's 1.9 s at 2M events), which the system does at once."""
-    code = main()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a reader that went away (`| head`): nothing more can be said to it
-        pass
-    os._exit(code)
+    """The console command."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":

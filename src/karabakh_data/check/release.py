@@ -10,9 +10,7 @@ table removed = major; rows or tables added = minor; values corrected = patch).
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 
@@ -20,10 +18,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from .problems import Problem
-from .read import TableData, one_chunk
-from .repository import Repository, file_sha256
-from .schemas import Package
+from ..io.csvfile import TableData
+from ..kernels import one_chunk
+from ..model.problems import Problem
+from ..model.repository import Repository
+from ..model.schemas import Package
 
 RELEASE_FILE = "data/release.json"
 RELEASED_IDS_FILE = "data/released_ids.csv"
@@ -37,7 +36,7 @@ def current_ids(data: dict[str, TableData]) -> dict[str, pa.Array]:
     ids = {}
     for name, table_data in data.items():
         if table_data.table.group in ("coded", "enrichment"):
-            ids[name] = one_chunk(pc.drop_null(table_data.typed.column(table_data.table.primary_key[0])))
+            ids[name] = pc.drop_null(table_data.column(table_data.table.primary_key[0]))
     return ids
 
 
@@ -78,11 +77,10 @@ def read_release(repo: Repository) -> dict | None:
         raise ReleaseRecordError(f"{RELEASE_FILE} is not a release record ({exc})") from None
 
 
-def snapshot(repo: Repository, package: Package, data: dict[str, TableData], csv_sha256: dict[str, str] | None = None) -> dict:
-    known = csv_sha256 or {}
+def snapshot(package: Package, data: dict[str, TableData]) -> dict:
     return {
         "version": package.meta["version"],
-        "tables": {name: {"sha256": known.get(name) or file_sha256(repo.csv_path(name)),
+        "tables": {name: {"sha256": data[name].sha256,
                           "fields": table.field_names, "rows": data[name].num_rows,
                           "schema_sha256": _schema_digest(table.descriptor), "constraints_sha256": _schema_digest(_constraints(table.descriptor))}
                    for name, table in ((t.name, t) for t in package.coded)},
@@ -120,7 +118,7 @@ def bump_level(old: str, new: str) -> str | None:
     return "major" if b[0] > a[0] else "minor" if b[1] > a[1] else "patch"
 
 
-def check_release(repo: Repository, package: Package, data: dict[str, TableData], csv_sha256: dict[str, str] | None = None) -> list[Problem]:
+def check_release(repo: Repository, package: Package, data: dict[str, TableData]) -> list[Problem]:
     problems = []
     version = package.meta.get("version", "")
     if not isinstance(version, str):
@@ -135,7 +133,7 @@ def check_release(repo: Repository, package: Package, data: dict[str, TableData]
     retired = data.get("retired_ids")
     retired_ids: dict[str, list[str]] = {}
     if retired is not None:
-        for row, (rid, table) in enumerate(zip(retired.strings.column("retired_id").to_pylist(), retired.strings.column("table_name").to_pylist())):
+        for row, (rid, table) in enumerate(zip(retired.column("retired_id").to_pylist(), retired.column("table_name").to_pylist())):
             retired_ids.setdefault(table, []).append(rid)
             if table in ids and pc.any(pc.equal(ids[table], rid)).as_py():
                 problems.append(retired.problem(row, "retired_id", "id-reused", f"{rid} is retired but {table} uses it again: "
@@ -149,7 +147,7 @@ def check_release(repo: Repository, package: Package, data: dict[str, TableData]
                                     f"{rid} was released and is gone: restore the row, or list it in retired_ids.csv with the reason"))
     if old is None or len(data) != len(package.coded):
         return problems  # no release yet, or tables unreadable (their problems are reported)
-    now = snapshot(repo, package, data, csv_sha256)
+    now = snapshot(package, data)
     needed = required_bump(old, now, released, ids)
     if needed is None:
         return problems
@@ -163,14 +161,3 @@ def check_release(repo: Repository, package: Package, data: dict[str, TableData]
         problems.append(Problem(PACKAGE_METADATA, None, None, "version", "version-bump", version,
                                 f"the change since release {old['version']} needs a {needed} version bump, not a {have} one"))
     return problems
-
-
-def release_files(repo: Repository, package: Package, data: dict[str, TableData]) -> dict[str, str]:
-    """The content of the two release records for the current state."""
-    ids = sorted({(table, v) for source in (read_released_ids(repo), current_ids(data))
-                  for table, values in source.items() for v in values.to_pylist()})
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["table_name", "record_id"])
-    writer.writerows(ids)
-    return {RELEASE_FILE: json.dumps(snapshot(repo, package, data), indent=2) + "\n", RELEASED_IDS_FILE: buffer.getvalue()}

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .problems import RULES
-from .schemas import VIEW_GROUP, Field, Package, Table
+from ..model.generate import codebook_constraints
+from ..model.problems import RULES
+from ..model.schemas import VIEW_GROUP, Field, Package, Table
 
 CROSSWALK_NAMES = {"acled": "ACLED", "ucdp_ged": "UCDP GED", "plover": "PLOVER", "cameo": "CAMEO", "pax": "PA-X"}
 
@@ -17,25 +18,9 @@ def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _constraints(table: Table, f: Field) -> str:
-    parts = []
-    if f.name in table.primary_key:
-        parts.append("primary key")
-    if f.unique:
-        parts.append("unique")
-    for keyword, value in f.value_constraints():
-        parts.append("enum" if keyword == "enum" else f"pattern `{value}`" if keyword == "pattern" else f"{keyword} {value}")
-    for fk in table.foreign_keys:
-        if f.name in fk.fields:
-            parts.append(f"→ `{fk.resource}.{', '.join(fk.reference_fields)}`")
-    if f.enrichment:
-        parts.append("enrichment" + (" (always)" if f.enrichment == "always" else " (when date_origin is enriched)"))
-    return "; ".join(parts)
-
-
 def _allowed_values(package: Package, tables: dict[str, pa.Table], table: Table, f: Field) -> list[str]:
-    if f.enum:
-        return [f"`{v}`" for v in f.enum]
+    if f.constraint("enum"):
+        return [f"`{v}`" for v in f.constraint("enum")]
     for fk in table.foreign_keys:
         target = package.tables[fk.resource]
         if target.group != "vocabulary" or f.name not in fk.fields or fk.resource not in tables:
@@ -58,8 +43,8 @@ def table_section(package: Package, tables: dict[str, pa.Table], table: Table) -
     for f in table.fields:
         required = "yes" if f.required or f.name in table.primary_key else ""
         extra = (f.derivation or "") if table.group == VIEW_GROUP else "; ".join(
-            f"{CROSSWALK_NAMES[k]}: {v}" for k, v in f.crosswalk.items())
-        lines.append(f"| `{f.name}` | {f.type} | {required} | {_cell(_constraints(table, f))} | {_cell(f.description)} | {_cell(extra)} |")
+            f"{CROSSWALK_NAMES[k]}: {v}" for k, v in f.crosswalk)
+        lines.append(f"| `{f.name}` | {f.type} | {required} | {_cell(codebook_constraints(table, f))} | {_cell(f.description)} | {_cell(extra)} |")
     for f in table.fields:
         values = _allowed_values(package, tables, table, f)
         if values and table.group != "vocabulary":

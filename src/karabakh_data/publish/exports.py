@@ -9,50 +9,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .schemas import Field, Package, Table
-
-SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT"}
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _checks(f: Field) -> list[str]:
-    """CHECK constraints from the Table Schema (SQLite has no regular expressions: patterns are left to validate)."""
-    c, checks = _quote(f.name), []
-    if f.type == "date":
-        checks.append(f"date({c}, '+0 days') IS {c}")  # a real calendar date: the modifier normalises 02-30 away
-    if f.type == "boolean":
-        checks.append(f"{c} IN (0, 1)")
-    if f.type in ("integer", "number"):
-        checks.append(f"typeof({c}) IN ('integer', 'real')" if f.type == "number" else f"typeof({c}) = 'integer'")
-    if f.type == "string":
-        checks.append(f"typeof({c}) = 'text'")
-    sql = {"enum": lambda v: f"{c} IN ({', '.join(_literal(x) for x in v)})", "minimum": lambda v: f"{c} >= {v}",
-           "maximum": lambda v: f"{c} <= {v}", "minLength": lambda v: f"length({c}) >= {v}", "maxLength": lambda v: f"length({c}) <= {v}"}
-    checks += [sql[keyword](value) for keyword, value in f.value_constraints() if keyword in sql]
-    return [f"CHECK ({c} IS NULL OR ({check}))" for check in checks]
-
-
-def create_table_sql(table: Table) -> str:
-    lines = []
-    for f in table.fields:
-        not_null = " NOT NULL" if f.required or f.name in table.primary_key else ""
-        unique = " UNIQUE" if f.unique else ""
-        lines.append(f"  {_quote(f.name)} {SQL_TYPES[f.type]}{not_null}{unique}")
-    for f in table.fields:
-        lines += [f"  {check}" for check in _checks(f)]
-    lines.append(f"  PRIMARY KEY ({', '.join(map(_quote, table.primary_key))})")
-    for fk in table.foreign_keys:
-        lines.append(f"  FOREIGN KEY ({', '.join(map(_quote, fk.fields))}) REFERENCES {_quote(fk.resource)} "
-                     f"({', '.join(map(_quote, fk.reference_fields))})")
-    return f"CREATE TABLE {_quote(table.name)} (\n" + ",\n".join(lines) + "\n) STRICT"
-
+from ..model.generate import create_table_sql
+from ..model.schemas import Package, Table
 
 def _insert_order(tables: list[Table]) -> list[Table]:
     """Referenced tables first, so that every insert satisfies its foreign keys."""
@@ -76,8 +34,6 @@ def _rows(table: Table, arrow: pa.Table) -> list[tuple]:
     columns = []
     for f in table.fields:
         column = arrow.column(f.name)
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(column.type.value_type)
         if f.type == "date":  # SQLite stores dates as ISO text, booleans as 0/1: converted in Arrow, not per value
             column = column.cast(pa.string())
         elif f.type == "boolean":
@@ -114,7 +70,7 @@ def write_sqlite(package: Package, tables: dict[str, pa.Table], path: Path) -> N
             connection.execute(create_table_sql(table))
         for table in ordered:
             placeholders = ", ".join("?" for _ in table.fields)
-            connection.executemany(f"INSERT INTO {_quote(table.name)} VALUES ({placeholders})", _rows(table, tables[table.name]))
+            connection.executemany(f"INSERT INTO \"{table.name}\" VALUES ({placeholders})", _rows(table, tables[table.name]))
         connection.commit()
         connection.execute("VACUUM")
     finally:

@@ -1,0 +1,46 @@
+"""What the cross-table rules work on: the tables that could be read, the source texts, and the
+lookups they share (a vocabulary's meaning of a value, membership of a value in a key)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..io.csvfile import TableData
+from ..io.seeds import SourceTexts
+from ..model.repository import Repository
+from ..model.schemas import Package
+
+
+@dataclass
+class Context:
+    repo: Repository
+    package: Package
+    data: dict[str, TableData]  # the tables that could be read
+    texts: SourceTexts = field(default_factory=lambda: SourceTexts({}))
+
+
+def lookup(values, table: TableData, key: str, column: str) -> pa.Array | pa.ChunkedArray:
+    """For each value, `column` of the row of `table` whose `key` equals it (null when none does)."""
+    return pc.take(table.column(column), pc.index_in(values, value_set=table.column(key)))
+
+
+def is_any(values, *choices: str) -> pa.Array | pa.ChunkedArray:
+    """Whether each value is one of the choices (false for an empty cell)."""
+    return pc.is_in(values, value_set=pa.array(choices, pa.string()))
+
+
+def any_of(masks: list) -> pa.Array | pa.ChunkedArray:
+    result = masks[0]
+    for mask in masks[1:]:
+        result = pc.or_(result, mask)
+    return result
+
+
+def all_of(masks: list) -> pa.Array | pa.ChunkedArray:
+    result = masks[0]
+    for mask in masks[1:]:
+        result = pc.and_(result, mask)
+    return result

@@ -1,0 +1,1 @@
+"""What build, export, fmt and release write: Parquet, views, datapackage.json, codebook, SQLite, GeoJSON."""

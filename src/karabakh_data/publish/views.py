@@ -1,0 +1,231 @@
+"""ACLED- and UCDP-GED-shaped views, derived from the validated tables.
+
+Each view column's schema (schemas/views/*.json) says in `x-derivation` how it is derived, or why it
+cannot be; the code below implements exactly those derivations and leaves the others empty. It works
+on whole columns; tests/views_reference.py derives the same views row by row, and the tests require
+equal tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..io.csvfile import TableData
+from ..model.generate import arrow_schema
+from ..model.schemas import Package, Table
+
+SIDE_1_ROLES = ("perpetrator", "initiator")
+SIDE_2_ROLES = ("target", "victim", "accused", "informed_party")
+PARTICIPANT = "participant"
+VIOLENT_PLOVER_TYPE = "ASSAULT"
+CIVILIANS = "Civilians"
+ACLED_DAY_PRECISIONS = ("day", "days", "week")  # ACLED's event_date is the start date for these
+MID_MONTH_DAY = 15  # month precision: ACLED's mid-month convention
+
+
+def positions(keys, table_keys) -> np.ndarray:
+    """Row of each key in table_keys (-1 where it is null or absent)."""
+    return pc.fill_null(pc.index_in(keys, value_set=table_keys), -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def take(column: pa.Array, rows: np.ndarray) -> pa.Array:
+    """column[rows], null where rows is -1."""
+    return pc.take(column, pa.array(rows, pa.int64(), mask=rows < 0))
+
+
+def _where(mask, values) -> pa.Array:
+    """values where mask holds, null elsewhere."""
+    values = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.scalar(values)
+    return pc.if_else(pc.fill_null(mask, False), values, pa.scalar(None, values.type))
+
+
+def _nearest(parents: np.ndarray, matches: np.ndarray) -> np.ndarray:
+    """For each row, the row itself or its nearest ancestor (following `parents`, -1 = none) for which
+    `matches` holds; -1 when there is none (also on a cycle, which is walked at most once)."""
+    found = np.where(matches, np.arange(len(parents)), -1)
+    current = parents.copy()
+    for _ in range(len(parents)):  # one step up per pass: a chain is never longer than the table
+        open_rows = np.flatnonzero((found < 0) & (current >= 0))
+        if not len(open_rows):
+            break
+        hit = matches[current[open_rows]]
+        found[open_rows[hit]] = current[open_rows[hit]]
+        current[open_rows] = parents[current[open_rows]]
+    return found
+
+
+def _sides(data: dict[str, TableData], event_ids: pa.Array) -> dict[int, tuple[np.ndarray, pa.Array]]:
+    """For each side (1, 2): each event's first actor on it (row of actors, -1 for none) and the
+    names of the others, joined with '; ' (null for none), in (actor_id, role) order. Side 1: the
+    actors in role perpetrator or initiator, else the first participant; side 2: those in a target
+    role, else the (remaining) participants."""
+    links = data["event_actors"].typed.sort_by([("event_id", "ascending"), ("actor_id", "ascending"), ("role", "ascending")])
+    event = positions(links.column("event_id"), event_ids)
+    actor = positions(links.column("actor_id"), data["actors"].column("actor_id"))
+    role = links.column("role")
+    side = np.zeros(len(event), np.int8)
+    side[pc.is_in(role, value_set=pa.array(SIDE_1_ROLES)).to_numpy(zero_copy_only=False)] = 1
+    side[pc.is_in(role, value_set=pa.array(SIDE_2_ROLES)).to_numpy(zero_copy_only=False)] = 2
+    side[event < 0] = 0
+    n = len(event_ids)
+    has = {s: np.bincount(event[side == s], minlength=n)[:n] > 0 for s in (1, 2)}
+    participant = np.flatnonzero(pc.fill_null(pc.equal(role, PARTICIPANT), False).to_numpy(zero_copy_only=False) & (event >= 0))
+    first_participant = np.r_[True, event[participant][1:] != event[participant][:-1]] if len(participant) else np.zeros(0, bool)
+    promoted = first_participant & ~has[1][event[participant]]
+    side[participant[promoted]] = 1
+    side[participant[~promoted & ~has[2][event[participant]]]] = 2
+    names = data["actors"].column("name")
+    result = {}
+    for s in (1, 2):
+        rows = np.flatnonzero(side == s)  # in event order, then (actor_id, role) order within an event
+        e = event[rows]
+        lead = np.r_[True, e[1:] != e[:-1]] if len(rows) else np.zeros(0, bool)
+        first = np.full(n, -1, np.int64)
+        first[e[lead]] = actor[rows[lead]]
+        offsets = np.zeros(n + 1, np.int32)
+        np.cumsum(np.bincount(e[~lead], minlength=n)[:n], out=offsets[1:])
+        lists = pa.ListArray.from_arrays(pa.array(offsets), take(names, actor[rows[~lead]]))
+        result[s] = (first, _where(pc.greater(pc.list_value_length(lists), 0), pc.binary_join(lists, "; ")))
+    return result
+
+
+class Lookups:
+    """Per-event lookups shared by both views, each a whole column over the events table."""
+
+    def __init__(self, data: dict[str, TableData]):
+        self.data = data
+        events, locations, actors = data["events"], data["locations"], data["actors"]
+        self.event_ids = events.column("event_id")
+        self.actor_names = actors.column("name")
+        vocab = data["vocab_actor_type"]
+        self.actor_inter = take(vocab.column("acled_inter"), positions(actors.column("actor_type"), vocab.column("actor_type")))
+        location_ids = locations.column("location_id")
+        parents = positions(locations.column("parent_location_id"), location_ids)
+        has_point = pc.is_valid(locations.column("latitude")).to_numpy(zero_copy_only=False)
+        is_district = pc.fill_null(pc.equal(locations.column("location_type"), "district"), False).to_numpy(zero_copy_only=False)
+        at = positions(events.column("location_id"), location_ids)
+        self.location_row = at
+        self.place_row = np.where(at >= 0, _nearest(parents, has_point)[np.maximum(at, 0)], -1)
+        self.district_row = np.where(at >= 0, _nearest(parents, is_district)[np.maximum(at, 0)], -1)
+        self.source_row = positions(events.column("source_id"), data["sources"].column("source_id"))
+        self.claimant_row = positions(events.column("claimed_by_actor_id"), actors.column("actor_id"))
+        self.sides = _sides(data, self.event_ids)
+
+    def event(self, name: str) -> pa.Array:
+        return self.data["events"].column(name)
+
+    def event_vocabulary(self, table: str, name: str, column: str) -> pa.Array:
+        """The vocabulary's `column` for each event's value of `name` (null where it is null or unknown)."""
+        vocab = self.data[table]
+        return take(vocab.column(column), positions(self.event(name), vocab.column(table.removeprefix("vocab_"))))
+
+    def actor_name(self, side: int) -> pa.Array:
+        return take(self.actor_names, self.sides[side][0])
+
+    def more_names(self, side: int) -> pa.Array:
+        return self.sides[side][1]
+
+    def inter(self, side: int) -> pa.Array:
+        return take(self.actor_inter, self.sides[side][0])
+
+    def location(self, name: str, rows: np.ndarray) -> pa.Array:
+        return take(self.data["locations"].column(name), rows)
+
+    def source(self, name: str) -> pa.Array:
+        return take(self.data["sources"].column(name), self.source_row)
+
+    def claimant(self) -> pa.Array:
+        return take(self.actor_names, self.claimant_row)
+
+    def place_precision(self, column: str) -> pa.Array:
+        vocab = self.data["vocab_geo_precision"]
+        precision = self.location("geo_precision", self.place_row)
+        return take(vocab.column(column), positions(precision, vocab.column("geo_precision")))
+
+    def wkt(self) -> pa.Array:
+        """POINT (longitude latitude) of each event's place, numbers spelled as Python spells floats."""
+        lon, lat = self.location("longitude", self.place_row).to_pylist(), self.location("latitude", self.place_row).to_pylist()
+        return pa.array([None if x is None or y is None else f"POINT ({x} {y})" for x, y in zip(lon, lat)], pa.string())
+
+
+def _year(dates: pa.Array) -> pa.Array:
+    return pc.cast(pc.year(dates), pa.int64())
+
+
+def _acled_date(ctx: Lookups) -> pa.Array:
+    start, precision = ctx.event("date_start"), ctx.event("date_precision")
+    days = pc.fill_null(start.cast(pa.int32()), 0).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    mid_month = pa.array((days.astype("datetime64[M]").astype("datetime64[D]") + (MID_MONTH_DAY - 1)).astype(np.int32)).cast(pa.date32())
+    is_day = pc.fill_null(pc.is_in(precision, value_set=pa.array(ACLED_DAY_PRECISIONS)), False)
+    is_month = pc.fill_null(pc.equal(precision, "month"), False)
+    return pc.if_else(is_day, start, _where(pc.and_(is_month, pc.is_valid(start)), mid_month))
+
+
+def _notes(ctx: Lookups) -> pa.Array:
+    """The summary, then " [factuality; claimed by name]" unless the event is asserted."""
+    factuality, claimant = ctx.event("factuality"), ctx.claimant()
+    suffix = pc.if_else(pc.is_valid(claimant), pc.binary_join_element_wise(" [", factuality, "; claimed by ", claimant, "]", ""),
+                        pc.binary_join_element_wise(" [", factuality, "]", ""))
+    suffix = pc.if_else(pc.fill_null(pc.equal(factuality, "asserted"), False), pa.scalar(""), suffix)
+    return pc.binary_join_element_wise(ctx.event("summary"), suffix, "")
+
+
+def acled_view(ctx: Lookups) -> tuple[pa.Array, dict[str, pa.Array]]:
+    """The events the view holds (those with ACLED codes), and its columns."""
+    date, inter2, place = _acled_date(ctx), ctx.inter(2), ctx.place_row
+    return pc.is_valid(ctx.event("acled_event_type")), {
+        "event_id": ctx.event("event_id"), "event_date": date, "year": _year(date),
+        "time_precision": _where(pc.is_valid(date), ctx.event_vocabulary("vocab_date_precision", "date_precision", "acled_time_precision")),
+        "disorder_type": ctx.event("acled_disorder_type"), "event_type": ctx.event("acled_event_type"),
+        "sub_event_type": ctx.event("acled_sub_event_type"),
+        "actor1": ctx.actor_name(1), "assoc_actor_1": ctx.more_names(1), "inter1": ctx.inter(1),
+        "actor2": ctx.actor_name(2), "assoc_actor_2": ctx.more_names(2), "inter2": inter2,
+        "civilian_targeting": _where(pc.equal(inter2, CIVILIANS), "Civilians targeted"),
+        "admin1": ctx.location("name", ctx.district_row), "location": ctx.location("name", place),
+        "latitude": ctx.location("latitude", place), "longitude": ctx.location("longitude", place),
+        "geo_precision": ctx.place_precision("acled_geo_precision"),
+        "source": ctx.source("publisher"), "notes": _notes(ctx), "fatalities": ctx.event("fatalities_best"),
+        "factuality": ctx.event("factuality"), "quote": ctx.event("quote"),
+    }
+
+
+def ged_view(ctx: Lookups) -> tuple[pa.Array, dict[str, pa.Array]]:
+    """The events the view holds (violent ones, PLOVER ASSAULT, that occurred or are claimed to have),
+    and its columns."""
+    allows = ctx.event_vocabulary("vocab_factuality", "factuality", "allows_acled")
+    rows = pc.and_(pc.fill_null(pc.equal(ctx.event("plover_event_type"), VIOLENT_PLOVER_TYPE), False), pc.fill_null(allows, False))
+    title, path, place = ctx.source("title"), ctx.source("path"), ctx.place_row
+    return rows, {
+        "event_id": ctx.event("event_id"), "year": _year(ctx.event("date_start")),
+        "side_a": ctx.actor_name(1), "side_b": ctx.actor_name(2),
+        "number_of_sources": pa.array(np.ones(len(ctx.event_ids), np.int64)),  # one row per event per source
+        "source_article": pc.binary_join_element_wise(title, " (", path, ")", ""),
+        "source_office": ctx.source("publisher"), "source_date": ctx.source("published_date"), "source_headline": title,
+        "source_original": ctx.claimant(),
+        "where_prec": ctx.place_precision("ged_where_prec"), "where_coordinates": ctx.location("name", place),
+        "where_description": ctx.location("quote", ctx.location_row), "adm_1": ctx.location("name", ctx.district_row),
+        "latitude": ctx.location("latitude", place), "longitude": ctx.location("longitude", place), "geom_wkt": ctx.wkt(),
+        "date_prec": ctx.event_vocabulary("vocab_date_precision", "date_precision", "ged_date_prec"),
+        "date_start": ctx.event("date_start"), "date_end": ctx.event("date_end"),
+        "deaths_unknown": ctx.event("fatalities_best"), "best": ctx.event("fatalities_best"),
+        "high": ctx.event("fatalities_high"), "low": ctx.event("fatalities_low"),
+        "factuality": ctx.event("factuality"), "quote": ctx.event("quote"),
+    }
+
+
+BUILDERS = {"acled_view": acled_view, "ged_view": ged_view}
+
+
+def _to_arrow(view: Table, rows: pa.Array, columns: dict[str, pa.Array]) -> pa.Table:
+    schema = arrow_schema(view)
+    count = len(columns["event_id"])
+    arrays = [columns[f.name].cast(f.type) if f.name in columns else pa.nulls(count, f.type) for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema).filter(rows).sort_by([("event_id", "ascending")])
+
+
+def build_views(package: Package, data: dict[str, TableData]) -> dict[str, pa.Table]:
+    """Every view as an Arrow table with its published schema, sorted by event_id."""
+    ctx = Lookups(data)
+    return {view.name: _to_arrow(view, *BUILDERS[view.name](ctx)) for view in package.views}
