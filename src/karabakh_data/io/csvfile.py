@@ -49,6 +49,12 @@ class TableData:
         """A typed column (in the chunks the CSV reader made)."""
         return self.typed.column(name)
 
+    def drop_text(self) -> None:
+        """Let go of the file's bytes and of the cells as written, keeping the typed columns (and the
+        hash): what is published once a table is validated."""
+        self.sha256  # noqa: B018 (computed while the bytes are here)
+        self.raw, self.strings = b"", self.typed
+
     @cached_property
     def sha256(self) -> str:
         """Of the file's bytes (as on disk for any file without a carriage return: a valid one)."""

@@ -17,12 +17,10 @@ PARQUET_SETTINGS = dict(compression="zstd", compression_level=3, use_dictionary=
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 
 
-def published_table(table: Table, typed: pa.Table, order: pa.Array | None = None) -> pa.Table:
-    """The typed columns with the table's published Arrow schema, in `order` (the primary key's), in
-    one chunk per column: the chunk layout is part of what the bytes depend on."""
+def published_table(table: Table, typed: pa.Table) -> pa.Table:
+    """The typed columns with the table's published Arrow schema, in one chunk per column: the chunk
+    layout is part of what the bytes depend on."""
     schema = arrow_schema(table)
-    if order is not None:
-        typed = typed.take(order)
     return pa.Table.from_arrays([typed.column(f.name).cast(f.type) for f in schema], schema=schema).combine_chunks()
 
 

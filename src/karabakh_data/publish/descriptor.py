@@ -21,24 +21,24 @@ def csv_path(repo: Repository, table: Table) -> Path:
     return (repo.views_dir / f"{table.name}.csv") if table.group == VIEW_GROUP else repo.csv_path(table.name)
 
 
-def descriptor(repo: Repository, package: Package, tables: dict[str, pa.Table], digests: dict[str, tuple[int, str]]) -> dict:
+def descriptor(repo: Repository, package: Package, rows: dict[str, int], sources: pa.Table, digests: dict[str, tuple[int, str]]) -> dict:
     """datapackage.json: package metadata from schemas/_package.json, one CSV resource per table
-    (what frictionless validates) with its Parquet twin described under x-parquet. `digests` holds the
-    (size, "sha256:...") of every file it describes, by repository-relative path."""
+    (what frictionless validates) with its Parquet twin described under x-parquet. `rows` holds each
+    table's row count, `digests` the (size, "sha256:...") of every file it describes, by
+    repository-relative path."""
     meta, resources = package.meta, []
     for table in package.tables.values():
         csv_file, parquet_file = repo.relative(csv_path(repo, table)), repo.relative(repo.parquet_path(table.name))
         resources.append({
             "name": table.name, "type": "table", "description": table.description, "path": csv_file, "scheme": "file",
             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "bytes": digests[csv_file][0], "hash": digests[csv_file][1],
-            "dialect": CSV_DIALECT, "schema": table.descriptor, "x-group": table.group, "x-rows": tables[table.name].num_rows,
+            "dialect": CSV_DIALECT, "schema": table.descriptor, "x-group": table.group, "x-rows": rows[table.name],
             "x-parquet": {"path": parquet_file, "format": "parquet", "mediatype": PARQUET_MEDIATYPE,
                           "bytes": digests[parquet_file][0], "hash": digests[parquet_file][1]},
         })
-    sources = tables["sources"].select(["title", "path"]).to_pylist() if "sources" in tables else []
     return {"$schema": DATAPACKAGE_PROFILE, **{key: meta[key] for key in ("name", "title", "description", "version", "keywords",
                                                                           "licenses", "contributors")},
-            "sources": sources, "resources": resources}
+            "sources": sources.select(["title", "path"]).to_pylist(), "resources": resources}
 
 
 def descriptor_text(desc: dict) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import kernels
 from ..io.csvfile import TableData
 from ..model.generate import arrow_schema
 from ..model.schemas import Package, Table
@@ -23,6 +24,11 @@ VIOLENT_PLOVER_TYPE = "ASSAULT"
 CIVILIANS = "Civilians"
 ACLED_DAY_PRECISIONS = ("day", "days", "week")  # ACLED's event_date is the start date for these
 MID_MONTH_DAY = 15  # month precision: ACLED's mid-month convention
+
+
+def column(data: TableData, name: str) -> pa.Array:
+    """A typed column as one array."""
+    return kernels.one_chunk(data.column(name))
 
 
 def positions(keys, table_keys) -> np.ndarray:
@@ -61,9 +67,9 @@ def _sides(data: dict[str, TableData], event_ids: pa.Array) -> dict[int, tuple[n
     names of the others, joined with '; ' (null for none), in (actor_id, role) order. Side 1: the
     actors in role perpetrator or initiator, else the first participant; side 2: those in a target
     role, else the (remaining) participants."""
-    links = data["event_actors"].typed.sort_by([("event_id", "ascending"), ("actor_id", "ascending"), ("role", "ascending")])
+    links = data["event_actors"].typed  # validated, so in primary-key order: (event_id, actor_id, role)
     event = positions(links.column("event_id"), event_ids)
-    actor = positions(links.column("actor_id"), data["actors"].column("actor_id"))
+    actor = positions(links.column("actor_id"), column(data["actors"], "actor_id"))
     role = links.column("role")
     side = np.zeros(len(event), np.int8)
     side[pc.is_in(role, value_set=pa.array(SIDE_1_ROLES)).to_numpy(zero_copy_only=False)] = 1
@@ -76,7 +82,7 @@ def _sides(data: dict[str, TableData], event_ids: pa.Array) -> dict[int, tuple[n
     promoted = first_participant & ~has[1][event[participant]]
     side[participant[promoted]] = 1
     side[participant[~promoted & ~has[2][event[participant]]]] = 2
-    names = data["actors"].column("name")
+    names = column(data["actors"], "name")
     result = {}
     for s in (1, 2):
         rows = np.flatnonzero(side == s)  # in event order, then (actor_id, role) order within an event
@@ -97,29 +103,29 @@ class Lookups:
     def __init__(self, data: dict[str, TableData]):
         self.data = data
         events, locations, actors = data["events"], data["locations"], data["actors"]
-        self.event_ids = events.column("event_id")
-        self.actor_names = actors.column("name")
+        self.event_ids = column(events, "event_id")
+        self.actor_names = column(actors, "name")
         vocab = data["vocab_actor_type"]
-        self.actor_inter = take(vocab.column("acled_inter"), positions(actors.column("actor_type"), vocab.column("actor_type")))
-        location_ids = locations.column("location_id")
-        parents = positions(locations.column("parent_location_id"), location_ids)
-        has_point = pc.is_valid(locations.column("latitude")).to_numpy(zero_copy_only=False)
-        is_district = pc.fill_null(pc.equal(locations.column("location_type"), "district"), False).to_numpy(zero_copy_only=False)
-        at = positions(events.column("location_id"), location_ids)
+        self.actor_inter = take(column(vocab, "acled_inter"), positions(column(actors, "actor_type"), column(vocab, "actor_type")))
+        location_ids = column(locations, "location_id")
+        parents = positions(column(locations, "parent_location_id"), location_ids)
+        has_point = pc.is_valid(column(locations, "latitude")).to_numpy(zero_copy_only=False)
+        is_district = pc.fill_null(pc.equal(column(locations, "location_type"), "district"), False).to_numpy(zero_copy_only=False)
+        at = positions(column(events, "location_id"), location_ids)
         self.location_row = at
         self.place_row = np.where(at >= 0, _nearest(parents, has_point)[np.maximum(at, 0)], -1)
         self.district_row = np.where(at >= 0, _nearest(parents, is_district)[np.maximum(at, 0)], -1)
-        self.source_row = positions(events.column("source_id"), data["sources"].column("source_id"))
-        self.claimant_row = positions(events.column("claimed_by_actor_id"), actors.column("actor_id"))
+        self.source_row = positions(column(events, "source_id"), column(data["sources"], "source_id"))
+        self.claimant_row = positions(column(events, "claimed_by_actor_id"), column(actors, "actor_id"))
         self.sides = _sides(data, self.event_ids)
 
-    def event(self, name: str) -> pa.Array:
+    def event(self, name: str) -> pa.ChunkedArray:
         return self.data["events"].column(name)
 
-    def event_vocabulary(self, table: str, name: str, column: str) -> pa.Array:
-        """The vocabulary's `column` for each event's value of `name` (null where it is null or unknown)."""
+    def event_vocabulary(self, table: str, name: str, wanted: str) -> pa.Array:
+        """The vocabulary's column `wanted` for each event's value of `name` (null where it is null or unknown)."""
         vocab = self.data[table]
-        return take(vocab.column(column), positions(self.event(name), vocab.column(table.removeprefix("vocab_"))))
+        return take(column(vocab, wanted), positions(self.event(name), column(vocab, table.removeprefix("vocab_"))))
 
     def actor_name(self, side: int) -> pa.Array:
         return take(self.actor_names, self.sides[side][0])
@@ -131,23 +137,25 @@ class Lookups:
         return take(self.actor_inter, self.sides[side][0])
 
     def location(self, name: str, rows: np.ndarray) -> pa.Array:
-        return take(self.data["locations"].column(name), rows)
+        return take(column(self.data["locations"], name), rows)
 
     def source(self, name: str) -> pa.Array:
-        return take(self.data["sources"].column(name), self.source_row)
+        return take(column(self.data["sources"], name), self.source_row)
 
     def claimant(self) -> pa.Array:
         return take(self.actor_names, self.claimant_row)
 
-    def place_precision(self, column: str) -> pa.Array:
+    def place_precision(self, wanted: str) -> pa.Array:
         vocab = self.data["vocab_geo_precision"]
         precision = self.location("geo_precision", self.place_row)
-        return take(vocab.column(column), positions(precision, vocab.column("geo_precision")))
+        return take(column(vocab, wanted), positions(precision, column(vocab, "geo_precision")))
 
     def wkt(self) -> pa.Array:
         """POINT (longitude latitude) of each event's place, numbers spelled as Python spells floats."""
-        lon, lat = self.location("longitude", self.place_row).to_pylist(), self.location("latitude", self.place_row).to_pylist()
-        return pa.array([None if x is None or y is None else f"POINT ({x} {y})" for x, y in zip(lon, lat)], pa.string())
+        locations = self.data["locations"]
+        points = [None if x is None or y is None else f"POINT ({x} {y})"
+                  for x, y in zip(column(locations, "longitude").to_pylist(), column(locations, "latitude").to_pylist())]
+        return take(pa.array(points, pa.string()), self.place_row)
 
 
 def _year(dates: pa.Array) -> pa.Array:
@@ -219,13 +227,22 @@ BUILDERS = {"acled_view": acled_view, "ged_view": ged_view}
 
 
 def _to_arrow(view: Table, rows: pa.Array, columns: dict[str, pa.Array]) -> pa.Table:
+    """The view's rows, in the events' order (validated, so sorted by event_id)."""
     schema = arrow_schema(view)
     count = len(columns["event_id"])
     arrays = [columns[f.name].cast(f.type) if f.name in columns else pa.nulls(count, f.type) for f in schema]
-    return pa.Table.from_arrays(arrays, schema=schema).filter(rows).sort_by([("event_id", "ascending")])
+    table = pa.Table.from_arrays(arrays, schema=schema)
+    # one chunk per column, as every published table: the bytes of a Parquet file follow the chunks
+    return (table if pc.all(rows).as_py() else table.filter(rows)).combine_chunks()
+
+
+def build_view(view: Table, lookups: Lookups) -> pa.Table:
+    """A view as an Arrow table with its published schema, sorted by event_id, from the lookups over
+    validated tables (canonical, so each in its primary key's order)."""
+    return _to_arrow(view, *BUILDERS[view.name](lookups))
 
 
 def build_views(package: Package, data: dict[str, TableData]) -> dict[str, pa.Table]:
-    """Every view as an Arrow table with its published schema, sorted by event_id."""
-    ctx = Lookups(data)
-    return {view.name: _to_arrow(view, *BUILDERS[view.name](ctx)) for view in package.views}
+    """Every view, by name."""
+    lookups = Lookups(data)
+    return {view.name: build_view(view, lookups) for view in package.views}
