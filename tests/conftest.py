@@ -1,10 +1,13 @@
-"""Shared fixtures: the real repository, scratch copies of it to break, and CSV editing helpers."""
+"""Shared fixtures: the real repository, scratch copies of it to break, small inline packages, and
+CSV editing helpers. Nothing here assumes the current version, row counts or which sources exist:
+versions are derived from the release record, so a correct contribution leaves the suite green."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -12,10 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from karabakh_data.repository import Repository
+from karabakh_data.model.repository import Repository
 
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("schemas", "seeds", "data", "docs", "datapackage.json", "README.md")
+SEED_ID = "000_bbb370cb1e115a94"  # the first seed: later sources only add to it
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: the slow tier (`python -m pytest -m slow`), which CI also runs")
 
 
 @pytest.fixture(scope="session")
@@ -23,16 +31,17 @@ def real_repo() -> Repository:
     return Repository(ROOT)
 
 
+def copy_repository(target: Path) -> Repository:
+    for name in COPIED:
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, target / name)
+    return Repository(target)
+
+
 @pytest.fixture
 def scratch(tmp_path) -> Repository:
     """A copy of the repository's data, schemas and seeds that a test may break."""
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
-        else:
-            shutil.copy2(source, tmp_path / name)
-    return Repository(tmp_path)
+    return copy_repository(tmp_path)
 
 
 def read_rows(repo: Repository, table: str) -> tuple[list[str], list[list[str]]]:
@@ -76,9 +85,29 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 def set_version(repo: Repository, version: str) -> None:
     """Set the data version, as a contributor does when changing data."""
-    import json
-
     path = repo.schemas_dir / "_package.json"
     meta = json.loads(path.read_text())
     meta["version"] = version
     path.write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def released_version(repo: Repository) -> str:
+    return json.loads((repo.root / "data" / "release.json").read_text())["version"]
+
+
+def bumped(version: str, level: str) -> str:
+    major, minor, patch = map(int, version.split("."))
+    return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0", "patch": f"{major}.{minor}.{patch + 1}"}[level]
+
+
+def bump_version(repo: Repository, level: str = "major") -> str:
+    """Set the version to the release's next at this level, whatever the working tree says now (a
+    major bump covers any change, the working tree's own included)."""
+    version = bumped(released_version(repo), level)
+    set_version(repo, version)
+    return version
+
+
+def unbump_version(repo: Repository) -> None:
+    """Set the version back to the released one, as a contributor who forgot to bump it."""
+    set_version(repo, released_version(repo))

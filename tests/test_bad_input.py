@@ -8,9 +8,10 @@ import json
 
 import pytest
 
-from conftest import get_cell, published_digest, read_rows, run_cli, set_cell, set_version, write_rows
-from karabakh_data.build import build
-from karabakh_data.validate import validate
+from conftest import bump_version, bumped, get_cell, published_digest, read_rows, released_version, run_cli, set_cell, set_version, \
+    unbump_version, write_rows
+from karabakh_data.check.validate import validate
+from karabakh_data.publish.build import build
 
 
 def cell(table, record, field, value):
@@ -187,25 +188,33 @@ def test_blank_lines_do_not_shift_line_numbers(scratch):
     assert path.read_text().split("\n")[problem.line - 1].startswith("evt-0010,")
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_bad_input_is_rejected_and_build_writes_nothing(scratch, case):
+def assert_rejected(repo, case) -> None:
     _, mutate, table, rule, record, field = case
-    mutate(scratch)
-    before = published_digest(scratch)
-    problems = validate(scratch).problems
+    mutate(repo)
+    problems = validate(repo).problems
     matches = [p for p in problems if p.rule == rule and p.file == _file(table)
                and (record is None or p.record == record) and (field is None or p.field == field)]
     assert matches, f"expected [{rule}] at {table} {record} {field}; got:\n" + "\n".join(map(str, problems))
     if record is not None and rule != "id-removed":  # a removed row has no line left to point at
         assert all(p.line for p in matches), "row-level problems carry a line number"
-    result = build(scratch)
+
+
+def assert_build_writes_nothing(repo) -> None:
+    before = published_digest(repo)
+    result = build(repo)
     assert not result.ok
-    assert published_digest(scratch) == before, "a failed build must not change any published file"
-    assert not list(scratch.root.glob(".staging-*")), "the staging folder is removed"
+    assert published_digest(repo) == before, "a failed build must not change any published file"
+    assert not list(repo.root.glob(".staging-*")), "the staging folder is removed"
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c[0] in ("type-integer", "ragged-row", "schema-unknown-keyword", "encoding")],
-                         ids=lambda c: c[0])
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_rejected(scratch, case):
+    assert_rejected(scratch, case)
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, marks=[pytest.mark.slow] if c[0] in ("ragged-row", "encoding") else [])
+                                  for c in CASES if c[0] in ("type-integer", "ragged-row", "schema-unknown-keyword", "encoding")],
+                         ids=lambda c: c.values[0][0] if hasattr(c, "values") else c[0])
 def test_cli_reports_bad_input_without_traceback(scratch, case):
     case[1](scratch)
     for command in (["validate"], ["build"], ["validate", "--format", "json"]):
@@ -307,13 +316,17 @@ MORE_CASES = [
      "retired_ids", "id-reused", "act-0004", "retired_id"),
     ("id-removed", lambda repo: (lambda h, r: write_rows(repo, "enrichments", h, [x for x in r if x[0] != "enr-0050"]))(*read_rows(repo, "enrichments")),
      "enrichments", "id-removed", "enr-0050", "enrichment_id"),
-    ("version-not-bumped", cell("events", "evt-0003", "summary", "A corrected summary."), "schemas/_package.json", "version-not-bumped", None, "version"),
-    ("version-bump-too-small", lambda repo: (set_version(repo, "0.1.1"), (lambda h, r: write_rows(repo, "vocab_agreement_status", h, r + [["terminated", "No longer in force."]]))(*read_rows(repo, "vocab_agreement_status"))),
+    ("version-not-bumped", lambda repo: (unbump_version(repo), set_cell(repo, "events", "evt-0003", "summary", "A corrected summary.")),
+     "schemas/_package.json", "version-not-bumped", None, "version"),
+    ("version-bump-too-small", lambda repo: (set_version(repo, bumped(released_version(repo), "patch")),
+                                             (lambda h, r: write_rows(repo, "vocab_agreement_status", h, r + [["terminated", "No longer in force."]]))(
+                                                 *read_rows(repo, "vocab_agreement_status"))),
      "schemas/_package.json", "version-bump", None, "version"),
     ("version-malformed", lambda repo: set_version(repo, "v1"), "schemas/_package.json", "version", None, "version"),
     # robustness: inputs that once crashed a command
-    ("date-far-future", cells(("events", "evt-0013", "date_start", "9999-12-01"), ("events", "evt-0013", "date_end", "9999-12-31"),
-                              ("enrichments", "enr-0019", "value", "9999-12-01"), ("enrichments", "enr-0020", "value", "9999-12-31")),
+    ("date-far-future", lambda repo: (unbump_version(repo), cells(("events", "evt-0013", "date_start", "9999-12-01"), ("events", "evt-0013", "date_end", "9999-12-31"),
+                                                                  ("enrichments", "enr-0019", "value", "9999-12-01"),
+                                                                  ("enrichments", "enr-0020", "value", "9999-12-31"))(repo)),
      "schemas/_package.json", "version-not-bumped", None, "version"),
     ("offset-superscript", cell("actors", "act-0004", "char_start", "\u00b2"), "actors", "type", "act-0004", "char_start"),
     ("number-infinite", cells(("locations", "loc-0002", "latitude", "1e999"), ("enrichments", "enr-0047", "value", "1e999")), "locations", "type", "loc-0002", "latitude"),
@@ -325,7 +338,8 @@ MORE_CASES = [
     ("descriptor-path-nul", edit_descriptor(lambda d: d["resources"][0].update(path="data/csv/x\u0000.csv")), "datapackage.json", "descriptor-path", "resources[sources].path", "path"),
     ("release-record-corrupt", lambda repo: (repo.root / "data" / "release.json").write_text("{"), "data/release.json", "release-record", None, None),
     ("released-ids-corrupt", lambda repo: (repo.root / "data" / "released_ids.csv").write_text("x,y\n1,2\n"), "data/release.json", "release-record", None, None),
-    ("schema-change-without-bump", edit_schema("events", lambda s: s["fields"][2]["constraints"].update(maxLength=400)), "schemas/_package.json", "version-not-bumped", None, "version"),
+    ("schema-change-without-bump", lambda repo: (unbump_version(repo), edit_schema("events", lambda s: s["fields"][2]["constraints"].update(maxLength=400))(repo)),
+     "schemas/_package.json", "version-not-bumped", None, "version"),
     ("schema-rule-type", edit_schema("events", lambda s: next(f for f in s["fields"] if f["name"] == "fatalities_best").update(type="string", constraints={"maxLength": 5})),
      "schemas/_package.json", "schema", None, None),
     ("vocab-factuality-unreadable", raw_file("vocab_factuality", lambda b: b"\x00" + b), "vocab_factuality", "nul-byte", None, None),
@@ -337,11 +351,28 @@ MORE_CASES = [
 
 @pytest.mark.parametrize("case", MORE_CASES, ids=[c[0] for c in MORE_CASES])
 def test_more_bad_input_is_rejected(scratch, case):
-    test_bad_input_is_rejected_and_build_writes_nothing(scratch, case)
+    assert_rejected(scratch, case)
+
+
+# a build on bad input fails and writes nothing: one case for each kind of failure here, all of them in the slow tier
+BUILD_SAMPLE = ("type-integer", "ragged-row", "schema-unknown-keyword", "encoding", "quote-absent", "version-not-bumped")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES + MORE_CASES if c[0] in BUILD_SAMPLE], ids=lambda c: c[0])
+def test_a_failed_build_writes_nothing(scratch, case):
+    case[1](scratch)
+    assert_build_writes_nothing(scratch)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES + MORE_CASES, ids=[c[0] for c in CASES + MORE_CASES])
+def test_every_failed_build_writes_nothing(scratch, case):
+    case[1](scratch)
+    assert_build_writes_nothing(scratch)
 
 
 def test_oversized_file_is_rejected(scratch, monkeypatch):
-    monkeypatch.setattr("karabakh_data.repository.MAX_FILE_BYTES", 100)
+    monkeypatch.setattr("karabakh_data.model.repository.MAX_FILE_BYTES", 100)
     assert any(p.rule == "file-size" and p.file == "data/csv/events.csv" for p in validate(scratch).problems)
 
 
@@ -353,27 +384,7 @@ COVERED_ELSEWHERE = {
 
 
 def test_every_rule_has_a_known_bad_input():
-    from karabakh_data.problems import RULES
+    from karabakh_data.model.problems import RULES
     covered = {c[3] for c in CASES + MORE_CASES} | set(COVERED_ELSEWHERE)
     assert set(RULES) - covered == set()
     assert covered - set(RULES) == set()
-
-
-BYTE_RULES = ("encoding", "bom", "line-ending", "nul-byte", "control-char", "csv-syntax", "header-missing", "not-canonical", "type")
-
-
-def test_the_byte_level_rules_are_rules():
-    from karabakh_data.problems import RULES
-
-    assert set(BYTE_RULES) <= set(RULES)  # a renamed rule would otherwise drop its cases silently
-
-
-@pytest.mark.parametrize("case", [c for c in CASES + MORE_CASES if c[3] in BYTE_RULES], ids=lambda c: c[0])
-def test_a_mapped_csv_file_gets_the_problems_a_read_one_gets(scratch, case, monkeypatch):
-    # large files are memory-mapped instead of read: every byte-level rule must judge both alike
-    from karabakh_data import repository
-
-    case[1](scratch)
-    expected = [str(p) for p in validate(scratch).problems]
-    monkeypatch.setattr(repository, "MAP_MIN_BYTES", 0)
-    assert [str(p) for p in validate(scratch).problems] == expected and expected

@@ -14,8 +14,8 @@ import pytest
 
 import karabakh_data
 from conftest import ROOT
-from karabakh_data.exports import create_table_sql
-from karabakh_data.schemas import load_package
+from karabakh_data.model.generate import create_table_sql
+from karabakh_data.model.schemas import load_package
 
 README = (ROOT / "README.md").read_text()
 

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 import karabakh_data
-from conftest import ROOT, set_cell, set_version
-from karabakh_data.build import build
-from karabakh_data.publish import csv_path
-from karabakh_data.schemas import load_package
+from conftest import ROOT, bump_version, set_cell
+from karabakh_data.publish.build import build
+from karabakh_data.publish.descriptor import csv_path
+from karabakh_data.model.schemas import load_package
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +23,16 @@ def package(real_repo):
     return load_package(real_repo.schemas_dir)
 
 
-def expected_dtype(table, field):
-    if field.name in table.categorical:
+def controlled(package, table, field) -> bool:
+    """A column of controlled values: an enum, or a reference to a vocabulary table."""
+    return bool(field.constraint("enum")) or any(field.name in fk.fields and package[fk.resource].group == "vocabulary"
+                                                   for fk in table.foreign_keys)
+
+
+def expected_dtype(package, table, field):
+    if controlled(package, table, field):
         return "category"
-    return {"string": "str", "integer": "Int64", "number": "float64", "boolean": "boolean", "date": "datetime64[ms]"}[field.type]
+    return {"string": "str", "integer": "Int64", "number": "Float64", "boolean": "boolean", "date": "datetime64[ms]"}[field.type]
 
 
 def test_every_table_loads_typed_per_its_schema(package, real_repo):
@@ -38,7 +44,16 @@ def test_every_table_loads_typed_per_its_schema(package, real_repo):
         with open(csv_path(real_repo, table), newline="") as handle:
             assert len(frame) == sum(1 for _ in csv.reader(handle)) - 1
         for f in table.fields:
-            assert str(frame[f.name].dtype) == expected_dtype(table, f), (name, f.name, frame[f.name].dtype)
+            assert str(frame[f.name].dtype) == expected_dtype(package, table, f), (name, f.name, frame[f.name].dtype)
+
+
+def test_categories_hold_the_whole_vocabulary_in_its_order(package):
+    events = karabakh_data.load("events")
+    factuality = karabakh_data.load("vocab_factuality")["factuality"]
+    assert list(events["factuality"].cat.categories) == list(factuality)  # unused values included
+    assert events["factuality"].value_counts().reindex(list(factuality)).notna().all()
+    confidence = package["enrichments"].field("confidence").constraint("enum")
+    assert list(karabakh_data.load("enrichments")["confidence"].cat.categories) == list(confidence)
 
 
 def test_missing_counts_stay_missing_and_dates_are_dates():
@@ -50,7 +65,7 @@ def test_missing_counts_stay_missing_and_dates_are_dates():
 
 def test_a_literal_na_stays_na(scratch):
     set_cell(scratch, "actors", "act-0010", "name", "NA")
-    set_version(scratch, "0.1.1")
+    bump_version(scratch)
     assert build(scratch).ok
     actors = karabakh_data.load("actors", root=scratch.root)
     assert actors.loc[actors["actor_id"] == "act-0010", "name"].item() == "NA"

@@ -14,10 +14,11 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import published_digest, set_cell, set_version
-from karabakh_data import publish
-from karabakh_data.build import build, export
-from karabakh_data.schemas import load_package
+from conftest import bump_version, published_digest, set_cell
+from karabakh_data.io import parquet as parquet_io
+from karabakh_data.publish import descriptor as descriptors
+from karabakh_data.publish.build import build, export
+from karabakh_data.model.schemas import load_package
 
 
 def test_committed_outputs_equal_a_fresh_build(real_repo, scratch):
@@ -42,7 +43,7 @@ def test_export_refuses_a_package_edited_since_its_build(scratch):
     """A valid edit that was not built yet: the Parquet files are not the CSV file's, so export
     writes nothing and says to build first; after the build it exports the corrected value."""
     set_cell(scratch, "events", "evt-0003", "summary", "A corrected summary.")
-    set_version(scratch, "0.1.1")
+    bump_version(scratch)
     before = published_digest(scratch)
     result = export(scratch)
     assert not result.ok
@@ -64,18 +65,18 @@ def test_two_builds_give_the_same_bytes(scratch):
 
 def test_build_is_all_or_nothing_when_writing_fails(scratch, monkeypatch):
     set_cell(scratch, "events", "evt-0003", "summary", "A corrected summary that would change the output.")
-    set_version(scratch, "0.1.1")
+    bump_version(scratch)
     before = published_digest(scratch)
     calls = []
 
-    def failing_write(data, path, *options):
+    def failing_write(table, path):
         calls.append(path)
         if len(calls) == 5:
             raise OSError("disk full")
-        return real_write(data, path, *options)
+        return real_write(table, path)
 
-    real_write = publish.write_parquet
-    monkeypatch.setattr("karabakh_data.build.write_parquet", failing_write)
+    real_write = parquet_io.write_parquet
+    monkeypatch.setattr("karabakh_data.publish.build.write_parquet", failing_write)
     with pytest.raises(OSError):
         build(scratch)
     after = published_digest(scratch)
@@ -85,7 +86,7 @@ def test_build_is_all_or_nothing_when_writing_fails(scratch, monkeypatch):
 
 def test_build_is_all_or_nothing_when_moving_into_place_fails(scratch, monkeypatch):
     set_cell(scratch, "events", "evt-0003", "summary", "A corrected summary that would change the output.")
-    set_version(scratch, "0.1.1")
+    bump_version(scratch)
     before = published_digest(scratch)
     real_rename, calls = os.rename, []
 
@@ -95,10 +96,10 @@ def test_build_is_all_or_nothing_when_moving_into_place_fails(scratch, monkeypat
             raise OSError("device busy")
         return real_rename(src, dst)
 
-    monkeypatch.setattr("karabakh_data.build.os.rename", failing_rename)
+    monkeypatch.setattr("karabakh_data.publish.build.os.rename", failing_rename)
     with pytest.raises(OSError):
         build(scratch)
-    monkeypatch.setattr("karabakh_data.build.os.rename", real_rename)
+    monkeypatch.setattr("karabakh_data.publish.build.os.rename", real_rename)
     assert len(calls) >= 7
     assert published_digest(scratch) == before
     assert not list(scratch.root.glob(".staging-*"))
@@ -106,7 +107,7 @@ def test_build_is_all_or_nothing_when_moving_into_place_fails(scratch, monkeypat
 
 def test_build_picks_up_a_corrected_value(scratch):
     set_cell(scratch, "events", "evt-0003", "summary", "A corrected summary.")
-    set_version(scratch, "0.1.1")
+    bump_version(scratch)
     assert build(scratch).ok
     table = pq.read_table(scratch.parquet_path("events"))
     summaries = dict(zip(table.column("event_id").to_pylist(), table.column("summary").to_pylist()))
@@ -139,8 +140,8 @@ def test_parquet_files_follow_the_table_schemas(real_repo, package):
 def test_parquet_and_csv_hold_the_same_values(real_repo, package):
     for table in package.tables.values():
         parquet = pq.read_table(real_repo.parquet_path(table.name))
-        plain = pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type) for f in parquet.schema])
-        csv_table = pa_csv.read_csv(publish.csv_path(real_repo, table),
+        plain = parquet.schema
+        csv_table = pa_csv.read_csv(descriptors.csv_path(real_repo, table),
                                     convert_options=pa_csv.ConvertOptions(column_types=plain, null_values=[""], strings_can_be_null=True))
         assert parquet.cast(plain).equals(csv_table.select(plain.names).cast(plain)), table.name
 
@@ -180,43 +181,18 @@ def test_frictionless_catches_a_dangling_reference_too(scratch):
 def test_readme_table_of_tables_is_generated(real_repo):
     desc = json.loads(real_repo.descriptor_path.read_text())
     readme = (real_repo.root / "README.md").read_text()
-    assert publish.tables_markdown(desc) in readme
+    assert descriptors.tables_markdown(desc) in readme
 
 
-def test_dictionary_pages_only_for_the_columns_read_as_dictionaries(real_repo, tmp_path):
-    # validate reads controlled values and repeated identifiers as dictionaries; a dictionary page on
-    # any other column is an attempt that a column of unique values abandons, and one on a repeated
-    # identifier must not be abandoned at ACLED size (100,000 locations outgrow the 1 MB default)
-    from karabakh_data.read import encoded_fields
+def test_controlled_values_are_plain_strings_that_join_their_vocabularies(real_repo):
+    """A vocabulary's values and the column that uses them have one type in every engine (a
+    dictionary type on one side only does not join in Polars nor concatenate in pyarrow)."""
+    import polars as pl
 
-    package = load_package(real_repo.schemas_dir)
-    for table in package.coded:
-        chunk = pq.ParquetFile(real_repo.parquet_path(table.name)).metadata.row_group(0)
-        paged = {chunk.column(i).path_in_schema for i in range(chunk.num_columns) if chunk.column(i).has_dictionary_page}
-        assert paged == set(encoded_fields(table)), table.name
-    ids = [f"loc-{i:07d}" for i in range(120_000)]  # 1.3 MB of distinct values
-    path = tmp_path / "repeated.parquet"
-    publish.write_parquet(pa.table({"location_id": ids * 2}), path, ["location_id"])
-    default = tmp_path / "default.parquet"
-    pq.write_table(pa.table({"location_id": ids * 2}), default, **publish.PARQUET_SETTINGS)
-    # fallen back to plain, the ids after the first megabyte are written out in full a second time
-    sizes = [pq.ParquetFile(p).metadata.row_group(0).column(0).total_uncompressed_size for p in (path, default)]
-    assert sizes[0] < 0.8 * sizes[1], sizes
-
-
-def test_integer_and_date_columns_are_delta_packed(real_repo):
-    # the twins' integers and dates are DELTA_BINARY_PACKED (a fifth faster to decode than plain);
-    # strings never take a delta encoding, which older Spark readers reject
-    package = load_package(real_repo.schemas_dir)
-    seen = 0
-    for table in package.coded:
-        chunk = pq.ParquetFile(real_repo.parquet_path(table.name)).metadata.row_group(0)
-        for i in range(chunk.num_columns):
-            column = chunk.column(i)
-            delta = "DELTA_BINARY_PACKED" in column.encodings
-            if column.physical_type in ("INT32", "INT64") and not column.has_dictionary_page:
-                assert delta, (table.name, column.path_in_schema, column.encodings)
-                seen += 1
-            else:
-                assert not any(e.startswith("DELTA") for e in column.encodings), (table.name, column.path_in_schema, column.encodings)
-    assert seen  # the published tables hold integer or date columns
+    events = pq.read_table(real_repo.parquet_path("events"))
+    vocabulary = pq.read_table(real_repo.parquet_path("vocab_factuality"))
+    assert events.schema.field("factuality").type == vocabulary.schema.field("factuality").type == pa.string()
+    joined = pl.read_parquet(real_repo.parquet_path("events")).join(pl.read_parquet(real_repo.parquet_path("vocab_factuality")),
+                                                                     on="factuality")
+    assert joined.height == events.num_rows  # every event's factuality is a vocabulary value
+    assert pa.concat_arrays([events.column("factuality").combine_chunks(), vocabulary.column("factuality").combine_chunks()])

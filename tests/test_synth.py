@@ -7,9 +7,9 @@ import hashlib
 import json
 
 from benchmarks.synth import generate
-from karabakh_data.build import build
-from karabakh_data.repository import Repository
-from karabakh_data.validate import validate
+from karabakh_data.publish.build import build
+from karabakh_data.model.repository import Repository
+from karabakh_data.check.validate import validate
 
 
 def digest(root):

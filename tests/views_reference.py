@@ -1,6 +1,6 @@
 """A reference implementation of the views for the tests: row by row in plain Python, reading like
 the x-derivation texts of schemas/views/*.json. The package derives the views with Arrow
-(karabakh_data.views), which is what scales; tests/test_views.py requires both to give the same tables.
+(karabakh_data.publish.views), which is what scales; tests/test_views.py requires both to give the same tables.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from types import SimpleNamespace
 
 import pyarrow as pa
 
-from karabakh_data.read import TableData
-from karabakh_data.schemas import Package, Table, arrow_schema
+from karabakh_data.io.csvfile import TableData
+from karabakh_data.model.generate import arrow_schema
+from karabakh_data.model.schemas import Package, Table
 
 SIDE_1_ROLES = ("perpetrator", "initiator")
 SIDE_2_ROLES = ("target", "victim", "accused", "informed_party")

@@ -76,22 +76,18 @@ def quoting_error(data: bytes) -> int | None:
     inside a quoted cell (an odd number) or not."""
     array = np.frombuffer(data, dtype=np.uint8)
     quotes = byte_positions(data, 0x22)
-    if not len(quotes):
-        return None
-    openers, closers = quotes[0::2], quotes[1::2]
-    if len(closers) < len(openers):
-        return int(openers[-1])  # a quoted cell never closed
+    openers, closers = quotes[0::2], quotes[1::2]  # the last opener has no closer when their count is odd
     doubled = np.zeros(len(openers), dtype=bool)  # an opener right after a closer: a doubled quote inside a cell
-    doubled[1:] = openers[1:] == closers[:-1] + 1
+    doubled[1:] = openers[1:] == closers[:len(openers) - 1] + 1
     before = array[np.maximum(openers - 1, 0)]
     starts_field = (openers == 0) | (before == 0x2C) | (before == 0x0A) | doubled
     last = closers + 1 >= len(array)  # a closing quote may end the file
     after = np.where(last, 0x0A, array[np.minimum(closers + 1, len(array) - 1)])
-    ends_field = (after == 0x2C) | (after == 0x0A) | np.append(doubled[1:], False)
-    bad = np.flatnonzero(~starts_field)
-    bad_end = np.flatnonzero(~ends_field)
-    candidates = ([int(openers[bad[0]])] if len(bad) else []) + ([int(closers[bad_end[0]])] if len(bad_end) else [])
-    return min(candidates) if candidates else None
+    next_doubled = np.zeros(len(closers), dtype=bool)  # a closer right before an opener: the first of a doubled quote
+    next_doubled[:len(doubled) - 1] = doubled[1:]
+    ends_field = (after == 0x2C) | (after == 0x0A) | next_doubled
+    bad = np.r_[openers[~starts_field], closers[~ends_field], openers[len(closers):]]  # the last: a cell never closed
+    return int(bad.min()) if len(bad) else None
 
 
 def record_ends(data: bytes) -> np.ndarray:

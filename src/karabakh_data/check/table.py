@@ -136,9 +136,9 @@ def check_canonical(data: TableData) -> list[Problem]:
         return []
     raw, offset, differ = pa.py_buffer(data.raw), 0, None
     for piece in csv_pieces(data.table.field_names, data.canonical_columns(), data.quotable(), data.key_order):
-        piece = pa.py_buffer(piece)
-        if not raw.slice(offset, piece.size).equals(piece):
-            differ = kernels.first_difference(raw.slice(offset, piece.size), piece)
+        piece, written = pa.py_buffer(piece), raw.slice(offset, max(0, min(len(piece), raw.size - offset)))
+        if not written.equals(piece):
+            differ = kernels.first_difference(written, piece)
             break
         offset += piece.size
     at = offset + (differ or 0)

@@ -15,6 +15,7 @@ from ..model.repository import Repository
 from ..model.schemas import Package, SchemaError, load_package
 from .claims import check_acled, check_attribution, check_coordinates
 from .context import Context
+from .counts import check_fatalities
 from .dates import check_dates
 from .descriptor import check_descriptor
 from .enrichments import check_enrichments
@@ -24,7 +25,7 @@ from .release import check_release
 from .table import check_canonical, check_constraints, check_content
 
 RULES = (check_spans, check_foreign_keys, check_dates, check_attribution, check_acled, check_enrichments, check_sources,
-         check_coordinates)
+         check_coordinates, check_fatalities)
 TABLE_CHECKS = (check_canonical, check_constraints, check_content)
 WORKERS = 2  # the machines CI runs on have two cores; Arrow kernels and hashlib release the GIL
 
@@ -47,11 +48,12 @@ def validate(repo: Repository) -> Validation:
     except SchemaError as exc:
         return Validation(repo, None, problems=[Problem(repo.display(exc.path), None, None, exc.field, "schema", None, exc.message)])
     result = Validation(repo, package)
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    # a second pool for the work inside reading a table, which the first pool's workers wait for
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool, ThreadPoolExecutor(max_workers=WORKERS) as within:
         seeds = pool.submit(read_seeds, repo)
         # the largest file first, so that the two workers finish together
         tables = sorted(package.coded, key=lambda t: -_size(repo.csv_path(t.name)))
-        reads = {pool.submit(read_table, repo, t): t.name for t in tables}
+        reads = {pool.submit(read_table, repo, t, within): t.name for t in tables}
         checks = []
         for job in as_completed(reads):  # each table's own checks start as soon as it is read
             data, problems = job.result()

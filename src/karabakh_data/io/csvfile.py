@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -213,8 +214,10 @@ def _read_cells(file: str, data: bytes, table: Table, pool: ThreadPoolExecutor) 
     return cells.select(table.field_names), problems
 
 
-def read_table(repo: Repository, table: Table) -> tuple[TableData | None, list[Problem]]:
-    """The table from its CSV file (None when it cannot be read), and every problem found on the way."""
+def read_table(repo: Repository, table: Table, pool: ThreadPoolExecutor | None = None) -> tuple[TableData | None, list[Problem]]:
+    """The table from its CSV file (None when it cannot be read), and every problem found on the way.
+    The byte checks, the quoting check and the parse each read the whole file, and the columns are
+    typed one by one: `pool` (two workers of its own when not given) runs them side by side."""
     path = repo.csv_path(table.name)
     file = repo.relative(path)
     if path.is_symlink() or not path.is_file():
@@ -226,8 +229,7 @@ def read_table(repo: Repository, table: Table) -> tuple[TableData | None, list[P
     data = original  # a carriage return is reported by the byte checks; the table is read as LF, so that fmt can rewrite it
     if b"\r" in original:
         data = original.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    # the byte checks, the quoting check and the parse each read the whole file: they run side by side
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with (nullcontext(pool) if pool is not None else ThreadPoolExecutor(max_workers=2)) as pool:
         byte_checks = pool.submit(_byte_problems, file, original)
         cells, more = _read_cells(file, data, table, pool)
         problems = byte_checks.result()
