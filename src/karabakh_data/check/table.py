@@ -124,7 +124,7 @@ def is_canonical(data: TableData) -> bool:
         return False
     columns = data.canonical_columns()
     for f, spelled in zip(data.table.fields, columns):
-        if f.type != "string" and not pc.all(pc.fill_null(pc.equal(spelled, data.strings.column(f.name)), True)).as_py():
+        if f.type != "string" and not pc.all(pc.fill_null(pc.equal(spelled, data.strings.column(f.name)), True), min_count=0).as_py():
             return False
     return len(raw) == canonical_length(names, columns, data.quotable())
 
