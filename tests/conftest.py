@@ -80,7 +80,9 @@ def published_digest(repo: Repository) -> dict[str, str]:
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "karabakh_data.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "karabakh_data.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def set_version(repo: Repository, version: str) -> None:
@@ -97,7 +99,9 @@ def released_version(repo: Repository) -> str:
 
 def bumped(version: str, level: str) -> str:
     major, minor, patch = map(int, version.split("."))
-    return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0", "patch": f"{major}.{minor}.{patch + 1}"}[level]
+    return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0", "patch": f"{major}.{minor}.{patch + 1}"}[
+        level
+    ]
 
 
 def bump_version(repo: Repository, level: str = "major") -> str:

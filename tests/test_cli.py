@@ -35,8 +35,15 @@ def test_json_report_shape(scratch):
     report = json.loads(proc.stdout)
     assert proc.returncode == 1 and report["valid"] is False and report["count"] == len(report["problems"])
     problem = next(p for p in report["problems"] if p["rule"] == "type")
-    assert problem == {"file": "data/csv/events.csv", "line": 3, "record": "evt-0002", "field": "fatalities_best",
-                       "rule": "type", "value": "six", "message": problem["message"]}
+    assert problem == {
+        "file": "data/csv/events.csv",
+        "line": 3,
+        "record": "evt-0002",
+        "field": "fatalities_best",
+        "rule": "type",
+        "value": "six",
+        "message": problem["message"],
+    }
 
 
 def test_github_annotations(scratch):
@@ -72,7 +79,7 @@ def test_fmt_refuses_to_guess_an_ambiguous_quote(scratch):
     # the coder disambiguates by pointing char_start at the occurrence they mean
     set_cell(scratch, "locations", "loc-0002", "char_start", "1793")
     text = (scratch.root / "seeds" / "000_bbb370cb1e115a94.txt").read_text()
-    assert text[1793:1793 + len("Nagorno-Karabakh")] == "Nagorno-Karabakh"
+    assert text[1793 : 1793 + len("Nagorno-Karabakh")] == "Nagorno-Karabakh"
     assert run_cli("--root", str(scratch.root), "fmt").returncode == 0
     assert get_cell(scratch, "locations", "loc-0002", "char_end") == str(1793 + len("Nagorno-Karabakh"))
 

@@ -89,8 +89,23 @@ def test_columns_with_no_value_at_all_and_unused_vocabulary_values(scratch):
     assert_valid_and_built(scratch)
 
 
-@pytest.mark.parametrize("table", ["events", "actors", "locations", "agreements", "event_actors", "agreement_parties", "enrichments",
-                                   "sources", "retired_ids", "vocab_factuality", "vocab_date_precision", "vocab_acled_sub_event_type"])
+@pytest.mark.parametrize(
+    "table",
+    [
+        "events",
+        "actors",
+        "locations",
+        "agreements",
+        "event_actors",
+        "agreement_parties",
+        "enrichments",
+        "sources",
+        "retired_ids",
+        "vocab_factuality",
+        "vocab_date_precision",
+        "vocab_acled_sub_event_type",
+    ],
+)
 @pytest.mark.parametrize("rows", [0, 1])
 def test_a_table_of_no_row_or_one_row_never_crashes_a_command(scratch, table, rows):
     keep_rows(scratch, table, lambda r, seen=[]: seen.append(r) or len(seen) <= rows)

@@ -41,7 +41,7 @@ def test_every_row_quotes_its_source_exactly(table):
     assert data, f"{table} has rows"
     for row in data:
         text = seed_text(row["source_id"])
-        assert text[int(row["char_start"]):int(row["char_end"])] == row["quote"], row
+        assert text[int(row["char_start"]) : int(row["char_end"])] == row["quote"], row
 
 
 @pytest.mark.parametrize("table", sorted(SCHEMAS))

@@ -40,16 +40,31 @@ def test_sqlite_holds_every_table_with_its_rows(database):
     assert database.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
-@pytest.mark.parametrize("statement, error", [
-    ("INSERT INTO event_actors VALUES ('evt-0001', 'act-9999', 'victim', '000_bbb370cb1e115a94', 'q', 0, 1, NULL)", "FOREIGN KEY"),
-    ("INSERT INTO actors (actor_id, name, actor_type, source_id, quote, char_start, char_end) VALUES ('act-0001', 'x', 'state', '000_bbb370cb1e115a94', 'q', 0, 1)", "UNIQUE"),
-    ("INSERT INTO actors (actor_id, name, actor_type, source_id, quote, char_start, char_end) VALUES ('act-0099', NULL, 'state', '000_bbb370cb1e115a94', 'q', 0, 1)", "NOT NULL"),
-    ("UPDATE events SET fatalities_best = -1 WHERE event_id = 'evt-0002'", "CHECK"),
-    ("UPDATE events SET date_start = '2023-02-30' WHERE event_id = 'evt-0002'", "CHECK"),
-    ("UPDATE enrichments SET confidence = 'certain' WHERE enrichment_id = 'enr-0001'", "CHECK"),
-    ("UPDATE events SET factuality = 'rumoured' WHERE event_id = 'evt-0001'", "FOREIGN KEY"),
-    ("UPDATE events SET acled_sub_event_type = 'Attack' WHERE event_id = 'evt-0020'", "FOREIGN KEY"),
-])
+@pytest.mark.parametrize(
+    "statement, error",
+    [
+        (
+            "INSERT INTO event_actors VALUES "
+            "('evt-0001', 'act-9999', 'victim', '000_bbb370cb1e115a94', 'q', 0, 1, NULL)",
+            "FOREIGN KEY",
+        ),
+        (
+            "INSERT INTO actors (actor_id, name, actor_type, source_id, quote, char_start, char_end) "
+            "VALUES ('act-0001', 'x', 'state', '000_bbb370cb1e115a94', 'q', 0, 1)",
+            "UNIQUE",
+        ),
+        (
+            "INSERT INTO actors (actor_id, name, actor_type, source_id, quote, char_start, char_end) "
+            "VALUES ('act-0099', NULL, 'state', '000_bbb370cb1e115a94', 'q', 0, 1)",
+            "NOT NULL",
+        ),
+        ("UPDATE events SET fatalities_best = -1 WHERE event_id = 'evt-0002'", "CHECK"),
+        ("UPDATE events SET date_start = '2023-02-30' WHERE event_id = 'evt-0002'", "CHECK"),
+        ("UPDATE enrichments SET confidence = 'certain' WHERE enrichment_id = 'enr-0001'", "CHECK"),
+        ("UPDATE events SET factuality = 'rumoured' WHERE event_id = 'evt-0001'", "FOREIGN KEY"),
+        ("UPDATE events SET acled_sub_event_type = 'Attack' WHERE event_id = 'evt-0020'", "FOREIGN KEY"),
+    ],
+)
 def test_the_database_engine_refuses_broken_rows(database, statement, error):
     with pytest.raises(sqlite3.IntegrityError, match=error):
         database.execute(statement)
@@ -95,7 +110,10 @@ def test_readme_sqlite3_example_runs(database):
     events = karabakh_data.load("events")
     actors = karabakh_data.load("actors").set_index("actor_id")["name"]
     claimed = events[events["claimed_by_actor_id"].notna()].sort_values("event_id")
-    assert rows == [(e, str(f), actors[a]) for e, f, a in zip(claimed["event_id"], claimed["factuality"], claimed["claimed_by_actor_id"])]
+    assert rows == [
+        (e, str(f), actors[a])
+        for e, f, a in zip(claimed["event_id"], claimed["factuality"], claimed["claimed_by_actor_id"])
+    ]
 
 
 @pytest.mark.parametrize("name", ["events", "actors", "acled_view"])

@@ -57,8 +57,10 @@ def test_a_user_matplotlibrc_does_not_change_the_bytes(figures, real_repo, tmp_p
     """The figures use Matplotlib's defaults, not whatever style the user has configured."""
     config = tmp_path / "mplconfig"
     config.mkdir()
-    (config / "matplotlibrc").write_text("font.family: serif\nfont.size: 20\naxes.facecolor: red\n"
-                                         "savefig.dpi: 50\nlines.linewidth: 5\n", encoding="utf-8")
+    (config / "matplotlibrc").write_text(
+        "font.family: serif\nfont.size: 20\naxes.facecolor: red\nsavefig.dpi: 50\nlines.linewidth: 5\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
     code = f"from karabakh_data.figures import make_figures; make_figures({str(real_repo.root)!r}, {str(out)!r})"
     subprocess.run([sys.executable, "-c", code], env={**os.environ, "MPLCONFIGDIR": str(config)}, check=True)
@@ -71,7 +73,8 @@ def test_committed_figures_equal_a_fresh_run(figures, real_repo):
     for path in figures:
         assert (committed / path.name).is_file(), f"docs/figures/{path.name} is missing"
         assert (committed / path.name).read_bytes() == path.read_bytes(), (
-            f"docs/figures/{path.name} is stale: regenerate it with make_figures(root, 'docs/figures')")
+            f"docs/figures/{path.name} is stale: regenerate it with make_figures(root, 'docs/figures')"
+        )
 
 
 def test_importing_the_package_does_not_import_matplotlib():

@@ -26,18 +26,68 @@ from karabakh_data.publish.build import build
 
 LONG_RUN = int(os.environ.get("KARABAKH_FUZZ_EXAMPLES", "0"))
 RANDOM = os.environ.get("KARABAKH_FUZZ_RANDOM") == "1"
-TABLES = ["events", "actors", "locations", "event_actors", "enrichments", "vocab_factuality", "vocab_date_precision", "sources"]
-TRICKY = ["", "NA", "null", "-1", "+1", "=1", "1e400", "99999999999999999999", "2023-02-30", "2023-9-1", "true", "TRUE",
-          '"', '""', "\n", "\r\n", "\x00", "\t", "\u202e", "\ufeff", "e\u0301", "act-0001", "evt-0001", "loc-9999", ",", "a,b"]
+TABLES = [
+    "events",
+    "actors",
+    "locations",
+    "event_actors",
+    "enrichments",
+    "vocab_factuality",
+    "vocab_date_precision",
+    "sources",
+]
+TRICKY = [
+    "",
+    "NA",
+    "null",
+    "-1",
+    "+1",
+    "=1",
+    "1e400",
+    "99999999999999999999",
+    "2023-02-30",
+    "2023-9-1",
+    "true",
+    "TRUE",
+    '"',
+    '""',
+    "\n",
+    "\r\n",
+    "\x00",
+    "\t",
+    "\u202e",
+    "\ufeff",
+    "e\u0301",
+    "act-0001",
+    "evt-0001",
+    "loc-9999",
+    ",",
+    "a,b",
+]
 
-cell_mutation = st.tuples(st.just("cell"), st.sampled_from(TABLES), st.integers(0, 30), st.integers(0, 30),
-                          st.one_of(st.sampled_from(TRICKY), st.text(max_size=40)))
+cell_mutation = st.tuples(
+    st.just("cell"),
+    st.sampled_from(TABLES),
+    st.integers(0, 30),
+    st.integers(0, 30),
+    st.one_of(st.sampled_from(TRICKY), st.text(max_size=40)),
+)
 # besides the CSV files, the files validate also reads: descriptor, release records, a schema, a seed
-OTHER_FILES = ["datapackage.json", "data/release.json", "data/released_ids.csv", "schemas/events.json", "schemas/_package.json",
-               "seeds/000_bbb370cb1e115a94.txt"]
-byte_mutation = st.tuples(st.just("bytes"), st.sampled_from(TABLES + OTHER_FILES), st.floats(0, 1), st.binary(min_size=1, max_size=8))
+OTHER_FILES = [
+    "datapackage.json",
+    "data/release.json",
+    "data/released_ids.csv",
+    "schemas/events.json",
+    "schemas/_package.json",
+    "seeds/000_bbb370cb1e115a94.txt",
+]
+byte_mutation = st.tuples(
+    st.just("bytes"), st.sampled_from(TABLES + OTHER_FILES), st.floats(0, 1), st.binary(min_size=1, max_size=8)
+)
 truncation = st.tuples(st.just("truncate"), st.sampled_from(TABLES + OTHER_FILES), st.floats(0, 1))
-encoding = st.tuples(st.just("encode"), st.sampled_from(TABLES), st.sampled_from(["latin-1", "utf-16", "utf-8-sig", "cp1252"]))
+encoding = st.tuples(
+    st.just("encode"), st.sampled_from(TABLES), st.sampled_from(["latin-1", "utf-16", "utf-8-sig", "cp1252"])
+)
 mutations = st.lists(st.one_of(cell_mutation, byte_mutation, truncation, encoding), min_size=1, max_size=3)
 
 
@@ -71,8 +121,13 @@ def pristine(tmp_path_factory) -> Path:
 
 
 def fuzz(examples: int):
-    return settings(max_examples=LONG_RUN or examples, derandomize=not RANDOM, database=None, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    return settings(
+        max_examples=LONG_RUN or examples,
+        derandomize=not RANDOM,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
 
 
 def never_raise(pristine: Path, mutations) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from karabakh_data import kernels
 
-ALPHABET = ['a', 'b', ',', '"', '\n', ' ', 'é', 'ə', '“', '𝄞', '0']
+ALPHABET = ["a", "b", ",", '"', "\n", " ", "é", "ə", "“", "𝄞", "0"]
 
 
 def random_text(rng: random.Random, size: int) -> str:
@@ -24,13 +24,13 @@ def oracle_quoting(data: bytes) -> tuple[int | None, list[int]]:
     by a character-by-character reading."""
     ends, quoted, field_start, i = [], False, True, 0
     while i < len(data):
-        byte = data[i:i + 1]
+        byte = data[i : i + 1]
         if quoted:
             if byte == b'"':
-                if data[i + 1:i + 2] == b'"':
+                if data[i + 1 : i + 2] == b'"':
                     i += 2
                     continue
-                if data[i + 1:i + 2] not in (b",", b"\n", b""):
+                if data[i + 1 : i + 2] not in (b",", b"\n", b""):
                     return i, ends
                 quoted = False
         elif byte == b'"':
@@ -56,7 +56,7 @@ def random_csv(rng: random.Random) -> bytes:
     data = "\n".join(rows).encode() + (b"\n" if rng.random() < 0.8 else b"")
     if data and rng.random() < 0.4:  # damage: a quote dropped or added somewhere
         at = rng.randrange(len(data))
-        data = data[:at] + (b'"' if rng.random() < 0.5 else b"") + data[at + 1:]
+        data = data[:at] + (b'"' if rng.random() < 0.5 else b"") + data[at + 1 :]
     return data
 
 
@@ -100,8 +100,20 @@ def test_byte_positions_and_lines():
             assert kernels.line_of_offset(data, offset) == data[:offset].count(b"\n") + 1
 
 
-@pytest.mark.parametrize("data", [b"plain", "caf\u00e9 \U0001d11e".encode(), b"caf\xe9", b"\xc0\xaf", b"\xed\xa0\x80",
-                                  b"\xf4\x90\x80\x80", "ə".encode()[:1], b"", b"ok \xe2\x80"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"plain",
+        "caf\u00e9 \U0001d11e".encode(),
+        b"caf\xe9",
+        b"\xc0\xaf",
+        b"\xed\xa0\x80",
+        b"\xf4\x90\x80\x80",
+        "ə".encode()[:1],
+        b"",
+        b"ok \xe2\x80",
+    ],
+)
 def test_utf8_error_agrees_with_python(data):
     try:
         data.decode("utf-8")
@@ -117,7 +129,9 @@ def test_first_difference():
     for _ in range(500):
         a = bytes(rng.choice(b"ab") for _ in range(rng.randint(0, 8)))
         b = bytes(rng.choice(b"ab") for _ in range(rng.randint(0, 8)))
-        expected = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), None if len(a) == len(b) else min(len(a), len(b)))
+        expected = next(
+            (i for i, (x, y) in enumerate(zip(a, b)) if x != y), None if len(a) == len(b) else min(len(a), len(b))
+        )
         assert kernels.first_difference(a, b) == expected
 
 
@@ -140,28 +154,38 @@ def test_substrings_equal_agrees_with_slicing():
     end = start + np.array([rng.randrange(-1, 30) for _ in range(rows)])
     values = []
     for w, s, e in zip(which, start, end):  # most values are the slice; some differ by a byte; some are null
-        piece = buffers[w][max(s, 0):max(e, 0)] if w >= 0 else b"x"
+        piece = buffers[w][max(s, 0) : max(e, 0)] if w >= 0 else b"x"
         choice = rng.random()
         values.append(None if choice < 0.05 else piece[:-1] + b"?" if choice < 0.2 and piece else piece)
     column = pa.chunked_array([pa.array(values[:700], pa.binary()), pa.array(values[700:], pa.binary())])
-    expected = [w >= 0 and 0 <= s <= e <= len(buffers[w]) and v is not None and buffers[w][s:e] == v
-                for w, s, e, v in zip(which, start, end, values)]
+    expected = [
+        w >= 0 and 0 <= s <= e <= len(buffers[w]) and v is not None and buffers[w][s:e] == v
+        for w, s, e, v in zip(which, start, end, values)
+    ]
     assert kernels.substrings_equal(buffers, which, start, end, column).tolist() == expected
 
 
 def test_contains_agrees_with_in():
     rng = random.Random(13)
     values = [None if rng.random() < 0.1 else random_text(rng, rng.randint(0, 12)) for _ in range(500)]
-    needles = [None if rng.random() < 0.1 else rng.choice(["a", "ab", "é", ",\"", "𝄞"]) for _ in range(500)]
+    needles = [None if rng.random() < 0.1 else rng.choice(["a", "ab", "é", ',"', "𝄞"]) for _ in range(500)]
     expected = [v is not None and n is not None and n in v for v, n in zip(values, needles)]
-    assert kernels.contains(pa.chunked_array([values[:250], values[250:]], pa.string()), pa.array(needles, pa.string())).tolist() == expected
+    assert (
+        kernels.contains(
+            pa.chunked_array([values[:250], values[250:]], pa.string()), pa.array(needles, pa.string())
+        ).tolist()
+        == expected
+    )
 
 
 def test_value_bytes_and_the_longest_value():
     values = pa.array(["ab", None, "", "é𝄞"]).slice(1)
     assert kernels.value_bytes(values) == "é𝄞".encode()
     assert kernels.longest_value_bytes(values) == len("é𝄞".encode())
-    assert kernels.value_bytes(pa.array([], pa.string())) == b"" and kernels.longest_value_bytes(pa.array([None], pa.string())) == 0
+    assert (
+        kernels.value_bytes(pa.array([], pa.string())) == b""
+        and kernels.longest_value_bytes(pa.array([None], pa.string())) == 0
+    )
 
 
 def test_one_chunk_and_true_rows():

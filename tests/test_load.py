@@ -13,9 +13,9 @@ import pytest
 
 import karabakh_data
 from conftest import ROOT, bump_version, set_cell
+from karabakh_data.model.schemas import load_package
 from karabakh_data.publish.build import build
 from karabakh_data.publish.descriptor import csv_path
-from karabakh_data.model.schemas import load_package
 
 
 @pytest.fixture(scope="module")
@@ -25,14 +25,17 @@ def package(real_repo):
 
 def controlled(package, table, field) -> bool:
     """A column of controlled values: an enum, or a reference to a vocabulary table."""
-    return bool(field.constraint("enum")) or any(field.name in fk.fields and package[fk.resource].group == "vocabulary"
-                                                   for fk in table.foreign_keys)
+    return bool(field.constraint("enum")) or any(
+        field.name in fk.fields and package[fk.resource].group == "vocabulary" for fk in table.foreign_keys
+    )
 
 
 def expected_dtype(package, table, field):
     if controlled(package, table, field):
         return "category"
-    return {"string": "str", "integer": "Int64", "number": "Float64", "boolean": "boolean", "date": "datetime64[ms]"}[field.type]
+    return {"string": "str", "integer": "Int64", "number": "Float64", "boolean": "boolean", "date": "datetime64[ms]"}[
+        field.type
+    ]
 
 
 def test_every_table_loads_typed_per_its_schema(package, real_repo):
@@ -78,8 +81,10 @@ def test_unknown_table_names_the_tables():
 
 
 def test_loading_does_not_import_the_validation_stack():
-    code = ("import sys, karabakh_data; karabakh_data.load('events'); "
-            "print([m for m in ('pandera', 'frictionless') if m in sys.modules])")
+    code = (
+        "import sys, karabakh_data; karabakh_data.load('events'); "
+        "print([m for m in ('pandera', 'frictionless') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -87,16 +92,27 @@ def test_loading_does_not_import_the_validation_stack():
 def test_load_works_from_an_installed_wheel(tmp_path):
     wheels, target, elsewhere = tmp_path / "wheels", tmp_path / "site", tmp_path / "cwd"
     elsewhere.mkdir()
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     wheel = next(wheels.glob("karabakh_data-*.whl"))
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True)
-    code = ("import json, karabakh_data; e = karabakh_data.load('events'); "
-            "print(json.dumps([karabakh_data.__file__, len(e), str(e['fatalities_best'].dtype), sorted(karabakh_data.load_all())]))")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        "import json, karabakh_data; e = karabakh_data.load('events'); "
+        "print(json.dumps([karabakh_data.__file__, len(e), str(e['fatalities_best'].dtype), "
+        "sorted(karabakh_data.load_all())]))"
+    )
     env = {**os.environ, "PYTHONPATH": str(target)}
     env.pop("KARABAKH_DATA_ROOT", None)
-    out = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True, check=True
+    ).stdout
     module_file, rows, dtype, names = json.loads(out)
     assert module_file.startswith(str(target)), "imported from the installed wheel, not the checkout"
     assert rows == len(karabakh_data.load("events")) and dtype == "Int64"

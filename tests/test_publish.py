@@ -16,9 +16,9 @@ import pytest
 
 from conftest import bump_version, published_digest, set_cell
 from karabakh_data.io import parquet as parquet_io
+from karabakh_data.model.schemas import load_package
 from karabakh_data.publish import descriptor as descriptors
 from karabakh_data.publish.build import build, export
-from karabakh_data.model.schemas import load_package
 
 
 def test_committed_outputs_equal_a_fresh_build(real_repo, scratch):
@@ -141,8 +141,10 @@ def test_parquet_and_csv_hold_the_same_values(real_repo, package):
     for table in package.tables.values():
         parquet = pq.read_table(real_repo.parquet_path(table.name))
         plain = parquet.schema
-        csv_table = pa_csv.read_csv(descriptors.csv_path(real_repo, table),
-                                    convert_options=pa_csv.ConvertOptions(column_types=plain, null_values=[""], strings_can_be_null=True))
+        csv_table = pa_csv.read_csv(
+            descriptors.csv_path(real_repo, table),
+            convert_options=pa_csv.ConvertOptions(column_types=plain, null_values=[""], strings_can_be_null=True),
+        )
         assert parquet.cast(plain).equals(csv_table.select(plain.names).cast(plain)), table.name
 
 
@@ -192,7 +194,10 @@ def test_controlled_values_are_plain_strings_that_join_their_vocabularies(real_r
     events = pq.read_table(real_repo.parquet_path("events"))
     vocabulary = pq.read_table(real_repo.parquet_path("vocab_factuality"))
     assert events.schema.field("factuality").type == vocabulary.schema.field("factuality").type == pa.string()
-    joined = pl.read_parquet(real_repo.parquet_path("events")).join(pl.read_parquet(real_repo.parquet_path("vocab_factuality")),
-                                                                     on="factuality")
+    joined = pl.read_parquet(real_repo.parquet_path("events")).join(
+        pl.read_parquet(real_repo.parquet_path("vocab_factuality")), on="factuality"
+    )
     assert joined.height == events.num_rows  # every event's factuality is a vocabulary value
-    assert pa.concat_arrays([events.column("factuality").combine_chunks(), vocabulary.column("factuality").combine_chunks()])
+    assert pa.concat_arrays(
+        [events.column("factuality").combine_chunks(), vocabulary.column("factuality").combine_chunks()]
+    )

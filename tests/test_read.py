@@ -19,9 +19,39 @@ from karabakh_data.io.csvfile import parse_column, read_table
 from karabakh_data.io.spelling import csv_pieces
 from karabakh_data.model.schemas import load_package
 
-CELLS = ["", "0", "7", "-3", "007", "+1", "1.5", "-0.25", "1e3", "1E-2", "1e999", "nan", "inf", "9" * 18, "9" * 19, "true", "false",
-         "TRUE", "yes", "2023-09-19", "2023-9-19", "2021-02-30", "2024-02-29", "2023-02-29", "0000-01-01", "9999-12-31",
-         " 2023-09-19", "2023-09-19 ", "x", "²", "١٢"]
+CELLS = [
+    "",
+    "0",
+    "7",
+    "-3",
+    "007",
+    "+1",
+    "1.5",
+    "-0.25",
+    "1e3",
+    "1E-2",
+    "1e999",
+    "nan",
+    "inf",
+    "9" * 18,
+    "9" * 19,
+    "true",
+    "false",
+    "TRUE",
+    "yes",
+    "2023-09-19",
+    "2023-9-19",
+    "2021-02-30",
+    "2024-02-29",
+    "2023-02-29",
+    "0000-01-01",
+    "9999-12-31",
+    " 2023-09-19",
+    "2023-09-19 ",
+    "x",
+    "²",
+    "١٢",
+]
 
 
 def oracle(cell: str, kind: str):
@@ -29,7 +59,10 @@ def oracle(cell: str, kind: str):
     if kind == "integer":
         return (True, int(cell)) if re.fullmatch(r"-?[0-9]{1,18}", cell) else (False, None)
     if kind == "number":
-        if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", cell) and float(cell) not in (float("inf"), float("-inf")):
+        if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", cell) and float(cell) not in (
+            float("inf"),
+            float("-inf"),
+        ):
             return True, float(cell)
         return False, None
     if kind == "boolean":
@@ -77,13 +110,21 @@ def test_the_writer_writes_what_csv_writer_writes():
     rng = random.Random(7)
     for _ in range(300):
         width, rows = rng.randint(1, 7), rng.randint(0, 12)
-        columns = [[None] * rows if rng.random() < 0.3 else
-                   [None if rng.random() < 0.2 else "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 4))) for _ in range(rows)]
-                   for _ in range(width)]
+        columns = [
+            [None] * rows
+            if rng.random() < 0.3
+            else [
+                None if rng.random() < 0.2 else "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 4)))
+                for _ in range(rows)
+            ]
+            for _ in range(width)
+        ]
         header = [f"c{k}" for k in range(width)]
         written = b"".join(csv_pieces(header, [pa.array(c, pa.string()) for c in columns], [True] * width))
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows([header, *[["" if c[i] is None else c[i] for c in columns] for i in range(rows)]])
+        csv.writer(buffer, lineterminator="\n").writerows(
+            [header, *[["" if c[i] is None else c[i] for c in columns] for i in range(rows)]]
+        )
         assert written == buffer.getvalue().encode(), (header, columns)
 
 

@@ -9,11 +9,12 @@ import json
 import pyarrow as pa
 import pytest
 
-from test_bad_input import CASES, MORE_CASES
 from karabakh_data.check.table import check_constraints
 from karabakh_data.io.csvfile import read_table
-from karabakh_data.model.generate import CONSTRAINTS, arrow_schema, pandera_schema
+from karabakh_data.model.generate import arrow_schema, pandera_schema
+from karabakh_data.model.keywords import CONSTRAINTS
 from karabakh_data.model.schemas import SchemaError, load_package, parse_table
+from test_bad_input import CASES, MORE_CASES
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +23,11 @@ def package(real_repo):
 
 
 def test_every_schema_file_is_listed_and_parses(package, real_repo):
-    on_disk = {p.stem for p in [*real_repo.schemas_dir.glob("*.json"), *real_repo.schemas_dir.glob("views/*.json")]
-               if not p.name.startswith("_")}
+    on_disk = {
+        p.stem
+        for p in [*real_repo.schemas_dir.glob("*.json"), *real_repo.schemas_dir.glob("views/*.json")]
+        if not p.name.startswith("_")
+    }
     assert on_disk == set(package.tables)
     for table in package.tables.values():
         assert table.description and all(f.description for f in table.fields)
@@ -38,12 +42,14 @@ def test_the_required_columns_exist(package):
     required = {
         "sources": "source_id path title language text_sha256 text_chars publisher url published_date",
         "events": "event_id source_id summary date_start date_end date_precision location_id acled_disorder_type "
-                  "acled_event_type acled_sub_event_type plover_event_type cameo_code fatalities_low fatalities_best "
-                  "fatalities_high factuality claimed_by_actor_id quote char_start char_end",
-        "actors": "actor_id name actor_type country_code parent_actor_id wikidata_id source_id quote char_start char_end",
+        "acled_event_type acled_sub_event_type plover_event_type cameo_code fatalities_low fatalities_best "
+        "fatalities_high factuality claimed_by_actor_id quote char_start char_end",
+        "actors": "actor_id name actor_type country_code parent_actor_id wikidata_id "
+        "source_id quote char_start char_end",
         "locations": "location_id name location_type country_code parent_location_id latitude longitude geo_precision "
-                     "wikidata_id source_id quote char_start char_end",
-        "agreements": "agreement_id name agreement_type status date_signed date_effective source_id quote char_start char_end",
+        "wikidata_id source_id quote char_start char_end",
+        "agreements": "agreement_id name agreement_type status date_signed date_effective "
+        "source_id quote char_start char_end",
         "event_actors": "event_id actor_id role source_id quote char_start char_end",
         "agreement_parties": "agreement_id actor_id role source_id quote char_start char_end",
     }
@@ -51,16 +57,29 @@ def test_the_required_columns_exist(package):
         assert set(names.split()) <= set(package[table].field_names), table
 
 
-@pytest.mark.parametrize("mutation, message", [
-    (lambda s: s["fields"][0].update(format="uuid"), "unknown field keyword"),
-    (lambda s: s["fields"][0]["constraints"].update(exclusiveMinimum=1), "unknown constraint keyword"),
-    (lambda s: s["fields"][0].update(type="geopoint"), "not supported"),
-    (lambda s: s.update(missingValues=["NA"]), "unknown schema keyword"),
-    (lambda s: s["fields"][0].update(description=""), "description"),
-    (lambda s: s.update(primaryKey=["no_such_field"]), "primaryKey"),
-    (lambda s: s["fields"][3].update(constraints={"pattern": "x"}), "string fields only"),
-    (lambda s: s["fields"][0].update({"x-enrichment": "sometimes"}), "x-enrichment"),
-], ids=["field-keyword", "constraint-keyword", "type", "schema-keyword", "description", "primary-key", "pattern-on-date", "enrichment"])
+@pytest.mark.parametrize(
+    "mutation, message",
+    [
+        (lambda s: s["fields"][0].update(format="uuid"), "unknown field keyword"),
+        (lambda s: s["fields"][0]["constraints"].update(exclusiveMinimum=1), "unknown constraint keyword"),
+        (lambda s: s["fields"][0].update(type="geopoint"), "not supported"),
+        (lambda s: s.update(missingValues=["NA"]), "unknown schema keyword"),
+        (lambda s: s["fields"][0].update(description=""), "description"),
+        (lambda s: s.update(primaryKey=["no_such_field"]), "primaryKey"),
+        (lambda s: s["fields"][3].update(constraints={"pattern": "x"}), "string fields only"),
+        (lambda s: s["fields"][0].update({"x-enrichment": "sometimes"}), "x-enrichment"),
+    ],
+    ids=[
+        "field-keyword",
+        "constraint-keyword",
+        "type",
+        "schema-keyword",
+        "description",
+        "primary-key",
+        "pattern-on-date",
+        "enrichment",
+    ],
+)
 def test_unknown_or_inconsistent_keywords_are_refused(real_repo, mutation, message):
     schema = json.loads((real_repo.schemas_dir / "events.json").read_text())
     bad = copy.deepcopy(schema)
@@ -82,7 +101,9 @@ def test_same_name_means_same_field_in_every_table(scratch):
 def test_foreign_key_to_unknown_table_is_refused(scratch):
     path = scratch.schemas_dir / "events.json"
     schema = json.loads(path.read_text())
-    schema["foreignKeys"].append({"fields": ["location_id"], "reference": {"resource": "places", "fields": ["location_id"]}})
+    schema["foreignKeys"].append(
+        {"fields": ["location_id"], "reference": {"resource": "places", "fields": ["location_id"]}}
+    )
     path.write_text(json.dumps(schema))
     with pytest.raises(SchemaError, match="unknown table"):
         load_package(scratch.schemas_dir)
@@ -105,7 +126,13 @@ def test_pandera_schema_follows_every_constraint(package):
 
 
 def test_arrow_schema_types(package):
-    expected = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32()}
+    expected = {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+    }
     for table in package.tables.values():
         schema = arrow_schema(table)
         for f in table.fields:
@@ -122,8 +149,10 @@ def _pandera_problems(data):
     import pandas as pd
     import pandera.pandas as pandera
 
-    frame = data.typed.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(),
-                                               pa.bool_(): pd.BooleanDtype()}.get, date_as_object=False)
+    frame = data.typed.to_pandas(
+        types_mapper={pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}.get,
+        date_as_object=False,
+    )
     for f in data.table.fields:
         if f.type == "date":
             frame[f.name] = frame[f.name].astype("datetime64[ms]")

@@ -7,13 +7,18 @@ import hashlib
 import json
 
 from benchmarks.synth import generate
-from karabakh_data.publish.build import build
-from karabakh_data.model.repository import Repository
+
 from karabakh_data.check.validate import validate
+from karabakh_data.model.repository import Repository
+from karabakh_data.publish.build import build
 
 
 def digest(root):
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_a_small_synthetic_package_is_valid_and_builds(tmp_path):
@@ -37,4 +42,7 @@ def test_every_injected_error_is_caught_where_planted(tmp_path):
     assert len({p["rule"] for p in planted}) >= 10
     problems = validate(Repository(tmp_path / "bad")).problems
     for p in planted:
-        assert any(q.rule == p["rule"] and q.file == p["file"] and q.record == p["record"] and q.field == p["field"] for q in problems), p
+        assert any(
+            q.rule == p["rule"] and q.file == p["file"] and q.record == p["record"] and q.field == p["field"]
+            for q in problems
+        ), p

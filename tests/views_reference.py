@@ -35,13 +35,18 @@ class _Context:
         actors = data["actors"].typed
         self.actor_name = dict(zip(actors.column("actor_id").to_pylist(), actors.column("name").to_pylist()))
         inter = {r["actor_type"]: r["acled_inter"] for r in data["vocab_actor_type"].typed.to_pylist()}
-        self.actor_inter = {a: inter.get(t) for a, t in zip(actors.column("actor_id").to_pylist(), actors.column("actor_type").to_pylist())}
+        self.actor_inter = {
+            a: inter.get(t)
+            for a, t in zip(actors.column("actor_id").to_pylist(), actors.column("actor_type").to_pylist())
+        }
         self.locations = _records(data, "locations", "location_id")
         self.geo = _records(data, "vocab_geo_precision", "geo_precision")
         self.dates = _records(data, "vocab_date_precision", "date_precision")
         self.sources = _records(data, "sources", "source_id")
         self.allows_acled = {r["factuality"]: r["allows_acled"] for r in data["vocab_factuality"].typed.to_pylist()}
-        links = data["event_actors"].typed.sort_by([("event_id", "ascending"), ("actor_id", "ascending"), ("role", "ascending")])
+        links = data["event_actors"].typed.sort_by(
+            [("event_id", "ascending"), ("actor_id", "ascending"), ("role", "ascending")]
+        )
         self.roles: dict[str, list] = {}
         for event, actor, role in zip(*(links.column(c).to_pylist() for c in ("event_id", "actor_id", "role"))):
             self.roles.setdefault(event, []).append((actor, role))
@@ -72,7 +77,12 @@ class _Context:
         row = next((row for row in self._ancestors(location_id) if row["latitude"] is not None), None)
         if row is None:
             return {"name": None, "latitude": None, "longitude": None, "precision": None}
-        return {"name": row["name"], "latitude": row["latitude"], "longitude": row["longitude"], "precision": row["geo_precision"]}
+        return {
+            "name": row["name"],
+            "latitude": row["latitude"],
+            "longitude": row["longitude"],
+            "precision": row["geo_precision"],
+        }
 
     @staticmethod
     def value(records: dict, key, column):
@@ -110,19 +120,34 @@ def acled_rows(ctx: _Context) -> list[dict]:
             elif precision == "month":
                 date = event.date_start.replace(day=15)
         place = ctx.place(event.location_id)
-        rows.append({
-            "event_id": event.event_id, "event_date": date, "year": date.year if date else None,
-            "time_precision": ctx.value(ctx.dates, precision, "acled_time_precision") if date else None,
-            "disorder_type": event.acled_disorder_type, "event_type": event.acled_event_type,
-            "sub_event_type": event.acled_sub_event_type, "actor1": actor1, "assoc_actor_1": assoc1, "inter1": inter1,
-            "actor2": actor2, "assoc_actor_2": assoc2, "inter2": inter2,
-            "civilian_targeting": "Civilians targeted" if inter2 == CIVILIANS else None,
-            "admin1": ctx.admin1(event.location_id), "location": place["name"],
-            "latitude": place["latitude"], "longitude": place["longitude"],
-            "geo_precision": ctx.value(ctx.geo, place["precision"], "acled_geo_precision"),
-            "source": ctx.value(ctx.sources, event.source_id, "publisher"), "notes": _attribution(ctx, event),
-            "fatalities": event.fatalities_best, "factuality": event.factuality, "quote": event.quote,
-        })
+        rows.append(
+            {
+                "event_id": event.event_id,
+                "event_date": date,
+                "year": date.year if date else None,
+                "time_precision": ctx.value(ctx.dates, precision, "acled_time_precision") if date else None,
+                "disorder_type": event.acled_disorder_type,
+                "event_type": event.acled_event_type,
+                "sub_event_type": event.acled_sub_event_type,
+                "actor1": actor1,
+                "assoc_actor_1": assoc1,
+                "inter1": inter1,
+                "actor2": actor2,
+                "assoc_actor_2": assoc2,
+                "inter2": inter2,
+                "civilian_targeting": "Civilians targeted" if inter2 == CIVILIANS else None,
+                "admin1": ctx.admin1(event.location_id),
+                "location": place["name"],
+                "latitude": place["latitude"],
+                "longitude": place["longitude"],
+                "geo_precision": ctx.value(ctx.geo, place["precision"], "acled_geo_precision"),
+                "source": ctx.value(ctx.sources, event.source_id, "publisher"),
+                "notes": _attribution(ctx, event),
+                "fatalities": event.fatalities_best,
+                "factuality": event.factuality,
+                "quote": event.quote,
+            }
+        )
     return rows
 
 
@@ -136,22 +161,38 @@ def ged_rows(ctx: _Context) -> list[dict]:
         title = ctx.value(ctx.sources, event.source_id, "title")
         path = ctx.value(ctx.sources, event.source_id, "path")
         has_point = place["latitude"] is not None
-        rows.append({
-            "event_id": event.event_id, "year": event.date_start.year if event.date_start is not None else None,
-            "side_a": _names(ctx, side1)[0], "side_b": _names(ctx, side2)[0], "number_of_sources": 1,
-            "source_article": f"{title} ({path})", "source_office": ctx.value(ctx.sources, event.source_id, "publisher"),
-            "source_date": ctx.value(ctx.sources, event.source_id, "published_date"), "source_headline": title,
-            "source_original": ctx.actor_name.get(event.claimed_by_actor_id) if event.claimed_by_actor_id is not None else None,
-            "where_prec": ctx.value(ctx.geo, place["precision"], "ged_where_prec"), "where_coordinates": place["name"],
-            "where_description": ctx.value(ctx.locations, event.location_id, "quote"), "adm_1": ctx.admin1(event.location_id),
-            "latitude": place["latitude"], "longitude": place["longitude"],
-            "geom_wkt": f"POINT ({place['longitude']} {place['latitude']})" if has_point else None,
-            "date_prec": ctx.value(ctx.dates, event.date_precision, "ged_date_prec"),
-            "date_start": event.date_start if event.date_start is not None else None,
-            "date_end": event.date_end if event.date_end is not None else None,
-            "deaths_unknown": event.fatalities_best, "best": event.fatalities_best, "high": event.fatalities_high,
-            "low": event.fatalities_low, "factuality": event.factuality, "quote": event.quote,
-        })
+        rows.append(
+            {
+                "event_id": event.event_id,
+                "year": event.date_start.year if event.date_start is not None else None,
+                "side_a": _names(ctx, side1)[0],
+                "side_b": _names(ctx, side2)[0],
+                "number_of_sources": 1,
+                "source_article": f"{title} ({path})",
+                "source_office": ctx.value(ctx.sources, event.source_id, "publisher"),
+                "source_date": ctx.value(ctx.sources, event.source_id, "published_date"),
+                "source_headline": title,
+                "source_original": ctx.actor_name.get(event.claimed_by_actor_id)
+                if event.claimed_by_actor_id is not None
+                else None,
+                "where_prec": ctx.value(ctx.geo, place["precision"], "ged_where_prec"),
+                "where_coordinates": place["name"],
+                "where_description": ctx.value(ctx.locations, event.location_id, "quote"),
+                "adm_1": ctx.admin1(event.location_id),
+                "latitude": place["latitude"],
+                "longitude": place["longitude"],
+                "geom_wkt": f"POINT ({place['longitude']} {place['latitude']})" if has_point else None,
+                "date_prec": ctx.value(ctx.dates, event.date_precision, "ged_date_prec"),
+                "date_start": event.date_start if event.date_start is not None else None,
+                "date_end": event.date_end if event.date_end is not None else None,
+                "deaths_unknown": event.fatalities_best,
+                "best": event.fatalities_best,
+                "high": event.fatalities_high,
+                "low": event.fatalities_low,
+                "factuality": event.factuality,
+                "quote": event.quote,
+            }
+        )
     return rows
 
 

@@ -29,7 +29,7 @@ def _use_jemalloc() -> None:
         pass
 
 
-def _validate(repo: Repository, args) -> int:
+def _validate(repo: Repository, args: argparse.Namespace) -> int:
     from .check.validate import validate
 
     result = validate(repo)
@@ -43,7 +43,7 @@ def _validate(repo: Repository, args) -> int:
 def _publishing(command: str, done: str):
     """The runner of `build` or `export`: they share their reports, --check and exit codes."""
 
-    def run(repo: Repository, args) -> int:
+    def run(repo: Repository, args: argparse.Namespace) -> int:
         from .publish import build
 
         result = getattr(build, command)(repo, check=args.check)
@@ -54,7 +54,11 @@ def _publishing(command: str, done: str):
         if args.check:
             for name in result.stale:
                 print(f"stale: {name} differs from a fresh {command}")
-            print(f"generated files are stale: run `karabakh-data {command}` and commit" if result.stale else "generated files are fresh")
+            print(
+                f"generated files are stale: run `karabakh-data {command}` and commit"
+                if result.stale
+                else "generated files are fresh"
+            )
             return 1 if result.stale else 0
         print(f"{command}: {len(result.rows)} tables, {sum(result.rows.values())} rows: {done}")
         return 0
@@ -62,7 +66,7 @@ def _publishing(command: str, done: str):
     return run
 
 
-def _release(repo: Repository, args) -> int:
+def _release(repo: Repository, args: argparse.Namespace) -> int:
     from .check.release import read_release
     from .check.validate import validate
     from .publish.release import release_files
@@ -75,7 +79,10 @@ def _release(repo: Repository, args) -> int:
     version = result.package.meta["version"]
     previous = read_release(repo)
     if previous is not None and previous["version"] == version:
-        print(f"version {version} is already released: set the next version in schemas/_package.json first", file=sys.stderr)
+        print(
+            f"version {version} is already released: set the next version in schemas/_package.json first",
+            file=sys.stderr,
+        )
         return 1
     for name, text in release_files(repo, result.package, result.data).items():
         write_text_atomically(repo.root / name, text)
@@ -83,7 +90,7 @@ def _release(repo: Repository, args) -> int:
     return 0
 
 
-def _fmt(repo: Repository, args) -> int:
+def _fmt(repo: Repository, args: argparse.Namespace) -> int:
     from .publish.fmt import format_repository
 
     result = format_repository(repo, check=args.check)
@@ -98,7 +105,7 @@ def _fmt(repo: Repository, args) -> int:
     return 1 if result.problems or (args.check and result.changed) else 0
 
 
-def _figures(repo: Repository, args) -> int:
+def _figures(repo: Repository, args: argparse.Namespace) -> int:
     try:
         from .figures import make_figures
     except ImportError as exc:
@@ -109,7 +116,7 @@ def _figures(repo: Repository, args) -> int:
     return 0
 
 
-def _describe(repo: Repository, args) -> int:
+def _describe(repo: Repository, args: argparse.Namespace) -> int:
     if not repo.descriptor_path.is_file():
         print("karabakh-data: no datapackage.json yet: run `karabakh-data build` first", file=sys.stderr)
         return 2
@@ -128,25 +135,43 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     v = sub.add_parser("validate", help="check every file, table and rule; report every problem; write nothing")
     v.add_argument("--format", choices=REPORT_FORMATS, default="text", help="report format (default: text)")
-    v.add_argument("--from-csv", action="store_true", help="kept for scripts that pass it: validate always reads the CSV files")
+    v.add_argument(
+        "--from-csv", action="store_true", help="kept for scripts that pass it: validate always reads the CSV files"
+    )
     v.set_defaults(run=_validate)
     for command, done, what in (
-            ("build", "data/parquet/, data/views/, datapackage.json, docs/codebook.md",
-             "validate the CSV files, then write data/parquet/, data/views/, datapackage.json and the codebook (all or nothing)"),
-            ("export", "data/karabakh.sqlite, data/locations.geojson",
-             "write the SQLite database and the GeoJSON from the Parquet files of a current build (all or nothing)")):
+        (
+            "build",
+            "data/parquet/, data/views/, datapackage.json, docs/codebook.md",
+            "validate the CSV files, then write data/parquet/, data/views/, datapackage.json and the codebook "
+            "(all or nothing)",
+        ),
+        (
+            "export",
+            "data/karabakh.sqlite, data/locations.geojson",
+            "write the SQLite database and the GeoJSON from the Parquet files of a current build (all or nothing)",
+        ),
+    ):
         b = sub.add_parser(command, help=what)
         b.add_argument("--format", choices=REPORT_FORMATS, default="text", help="report format for problems")
-        b.add_argument("--check", action="store_true", help=f"write nothing; exit 1 if a committed file differs from a fresh {command}")
+        b.add_argument(
+            "--check",
+            action="store_true",
+            help=f"write nothing; exit 1 if a committed file differs from a fresh {command}",
+        )
         b.set_defaults(run=_publishing(command, done))
-    r = sub.add_parser("release", help="record the current version's identifiers and table hashes (maintainers, at release time)")
+    r = sub.add_parser(
+        "release", help="record the current version's identifiers and table hashes (maintainers, at release time)"
+    )
     r.set_defaults(run=_release)
     g = sub.add_parser("figures", help="draw docs/figures/timeline.png and network.png from the published tables")
     g.set_defaults(run=_figures)
     d = sub.add_parser("describe", help="print the published tables with their row counts")
     d.set_defaults(run=_describe)
     f = sub.add_parser("fmt", help="rewrite data/csv/*.csv in canonical form (fills offsets from quotes)")
-    f.add_argument("--check", action="store_true", help="change nothing; show a diff and exit 1 if a file is not canonical")
+    f.add_argument(
+        "--check", action="store_true", help="change nothing; show a diff and exit 1 if a file is not canonical"
+    )
     f.set_defaults(run=_fmt)
     return p
 
@@ -168,7 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # never a traceback for users; one line that says what broke
         if os.environ.get("KARABAKH_DATA_DEBUG"):
             raise
-        print(f"karabakh-data: internal error: {type(exc).__name__}: {exc} (set KARABAKH_DATA_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(
+            f"karabakh-data: internal error: {type(exc).__name__}: {exc} (set KARABAKH_DATA_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 3
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+Column = pa.Array | pa.ChunkedArray  # a column of a table, in one chunk or several
 BLOCK_BYTES = 1 << 26  # a mask of a whole large file would be fresh memory the size of the file
 
 
@@ -31,7 +32,7 @@ def value_bytes(values: pa.Array) -> bytes:
     if len(values) == 0 or values.buffers()[2] is None:
         return b""
     width = np.int64 if pa.types.is_large_string(values.type) or pa.types.is_large_binary(values.type) else np.int32
-    offsets = np.frombuffer(values.buffers()[1], dtype=width)[values.offset:values.offset + len(values) + 1]
+    offsets = np.frombuffer(values.buffers()[1], dtype=width)[values.offset : values.offset + len(values) + 1]
     return values.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
 
 
@@ -43,7 +44,10 @@ def longest_value_bytes(values: pa.Array) -> int:
 def byte_positions(data: bytes | memoryview, byte: int) -> np.ndarray:
     """The offsets of every occurrence of one byte value in the data, in order."""
     array = np.frombuffer(data, dtype=np.uint8)
-    found = [start + np.flatnonzero(array[start:start + BLOCK_BYTES] == byte) for start in range(0, len(array), BLOCK_BYTES)]
+    found = [
+        start + np.flatnonzero(array[start : start + BLOCK_BYTES] == byte)
+        for start in range(0, len(array), BLOCK_BYTES)
+    ]
     return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
@@ -52,7 +56,9 @@ def utf8_error(data: bytes) -> UnicodeDecodeError | None:
     invalid data is decoded by Python, to say where the first bad byte is."""
     if data.isascii():
         return None
-    array = pa.Array.from_buffers(pa.large_binary(), 1, [None, pa.py_buffer(np.array([0, len(data)], np.int64)), pa.py_buffer(data)])
+    array = pa.Array.from_buffers(
+        pa.large_binary(), 1, [None, pa.py_buffer(np.array([0, len(data)], np.int64)), pa.py_buffer(data)]
+    )
     try:
         array.cast(pa.large_string())
         return None
@@ -78,15 +84,15 @@ def quoting_error(data: bytes) -> int | None:
     quotes = byte_positions(data, 0x22)
     openers, closers = quotes[0::2], quotes[1::2]  # the last opener has no closer when their count is odd
     doubled = np.zeros(len(openers), dtype=bool)  # an opener right after a closer: a doubled quote inside a cell
-    doubled[1:] = openers[1:] == closers[:len(openers) - 1] + 1
+    doubled[1:] = openers[1:] == closers[: len(openers) - 1] + 1
     before = array[np.maximum(openers - 1, 0)]
     starts_field = (openers == 0) | (before == 0x2C) | (before == 0x0A) | doubled
     last = closers + 1 >= len(array)  # a closing quote may end the file
     after = np.where(last, 0x0A, array[np.minimum(closers + 1, len(array) - 1)])
     next_doubled = np.zeros(len(closers), dtype=bool)  # a closer right before an opener: the first of a doubled quote
-    next_doubled[:len(doubled) - 1] = doubled[1:]
+    next_doubled[: len(doubled) - 1] = doubled[1:]
     ends_field = (after == 0x2C) | (after == 0x0A) | next_doubled
-    bad = np.r_[openers[~starts_field], closers[~ends_field], openers[len(closers):]]  # the last: a cell never closed
+    bad = np.r_[openers[~starts_field], closers[~ends_field], openers[len(closers) :]]  # the last: a cell never closed
     return int(bad.min()) if len(bad) else None
 
 
@@ -141,8 +147,9 @@ def char_to_byte_offsets(owners: np.ndarray, chars: np.ndarray) -> np.ndarray:
 INLINE_BYTES = 12  # Arrow keeps a binary view of up to 12 bytes inline, not as a reference into a buffer
 
 
-def substrings_equal(buffers: list[bytes], which: np.ndarray, start: np.ndarray, end: np.ndarray,
-                     values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def substrings_equal(
+    buffers: list[bytes], which: np.ndarray, start: np.ndarray, end: np.ndarray, values: pa.Array | pa.ChunkedArray
+) -> np.ndarray:
     """For each row i, whether buffers[which[i]][start[i]:end[i]] == values[i] (byte offsets; False
     where which is -1, the range is out of bounds, or the value is null). The ranges become Arrow
     binary views into the buffers, which Arrow compares with the values without copying either."""
@@ -153,18 +160,24 @@ def substrings_equal(buffers: list[bytes], which: np.ndarray, start: np.ndarray,
     length = np.where(usable, end - start, -1)
     candidates = length == pc.fill_null(pc.binary_length(values), -2).to_numpy(zero_copy_only=False)
     equal = np.zeros(n, dtype=bool)
-    for row in np.flatnonzero(candidates & (length <= INLINE_BYTES)).tolist():  # a few bytes each: compared as Python bytes
-        equal[row] = buffers[which[row]][start[row]:end[row]] == values[row].as_py()
+    for row in np.flatnonzero(
+        candidates & (length <= INLINE_BYTES)
+    ).tolist():  # a few bytes each: compared as Python bytes
+        equal[row] = buffers[which[row]][start[row] : end[row]] == values[row].as_py()
     long = candidates & (length > INLINE_BYTES)
     if not long.any():
         return equal
     views = np.zeros((n, 4), dtype="<i4")  # length, first four bytes, buffer index, offset
-    views[:, 0], views[:, 2], views[:, 3] = np.where(long, length, 0), np.where(long, which, 0), np.where(long, start, 0)
+    views[:, 0], views[:, 2], views[:, 3] = (
+        np.where(long, length, 0),
+        np.where(long, which, 0),
+        np.where(long, start, 0),
+    )
     rows = np.flatnonzero(long)
     rows = rows[np.argsort(which[rows], kind="stable")]  # grouped by buffer, for their first four bytes
     bounds = np.searchsorted(which[rows], np.arange(len(buffers) + 1))
     for k, buffer in enumerate(buffers):
-        group = rows[bounds[k]:bounds[k + 1]]
+        group = rows[bounds[k] : bounds[k + 1]]
         if len(group):  # the four bytes at each offset of the buffer, as a strided view (no copy)
             views[group, 1] = np.ndarray((len(buffer) - 3,), dtype="<i4", buffer=buffer, strides=(1,))[start[group]]
     spans = pa.Array.from_buffers(pa.binary_view(), n, [None, pa.py_buffer(views), *(pa.py_buffer(b) for b in buffers)])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import kernels
@@ -28,16 +27,30 @@ def check_acled(ctx: Context) -> Iterator[Problem]:
         return
     present = [pc.is_valid(data.column(f)) for f in ACLED_FIELDS]
     for row in kernels.true_rows(pc.and_(any_of(present), pc.invert(all_of(present)))):
-        yield data.problem(row, "acled_event_type", "acled-incomplete", "set all three ACLED fields (disorder, event, sub-event type) or none")
+        yield data.problem(
+            row,
+            "acled_event_type",
+            "acled-incomplete",
+            "set all three ACLED fields (disorder, event, sub-event type) or none",
+        )
     if pairs is None:
         return
-    pair_keys = pc.binary_join_element_wise(pairs.column("acled_event_type"), pairs.column("acled_sub_event_type"), SEPARATOR)
-    event_pairs = pc.binary_join_element_wise(data.column("acled_event_type"), data.column("acled_sub_event_type"), SEPARATOR)
+    pair_keys = pc.binary_join_element_wise(
+        pairs.column("acled_event_type"), pairs.column("acled_sub_event_type"), SEPARATOR
+    )
+    event_pairs = pc.binary_join_element_wise(
+        data.column("acled_event_type"), data.column("acled_sub_event_type"), SEPARATOR
+    )
     filed = pc.take(pairs.column("acled_disorder_type"), pc.index_in(event_pairs, value_set=pair_keys))
     disorder = data.column("acled_disorder_type")
     for row in kernels.true_rows(all_of([pc.is_valid(disorder), pc.is_valid(filed), pc.not_equal(filed, disorder)])):
-        yield data.problem(row, "acled_disorder_type", "acled-disorder",
-                           f"ACLED files {data.column('acled_sub_event_type')[row].as_py()!r} under disorder type {filed[row].as_py()!r}")
+        yield data.problem(
+            row,
+            "acled_disorder_type",
+            "acled-disorder",
+            f"ACLED files {data.column('acled_sub_event_type')[row].as_py()!r} "
+            f"under disorder type {filed[row].as_py()!r}",
+        )
 
 
 def check_attribution(ctx: Context) -> Iterator[Problem]:
@@ -51,33 +64,63 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
     requires = lookup(factuality, vocab, "factuality", "requires_claimant")
     allows = lookup(factuality, vocab, "factuality", "allows_acled")
     for row in kernels.true_rows(all_of([known, requires, pc.is_null(claimant)])):
-        yield data.problem(row, "claimed_by_actor_id", "claimant-missing", f"factuality {factuality[row]} needs the actor who makes the claim")
+        yield data.problem(
+            row,
+            "claimed_by_actor_id",
+            "claimant-missing",
+            f"factuality {factuality[row]} needs the actor who makes the claim",
+        )
     for row in kernels.true_rows(all_of([known, pc.invert(requires), pc.is_valid(claimant)])):
-        yield data.problem(row, "claimed_by_actor_id", "claimant-unexpected", f"factuality {factuality[row]} is the article's own voice: no claimant")
+        yield data.problem(
+            row,
+            "claimed_by_actor_id",
+            "claimant-unexpected",
+            f"factuality {factuality[row]} is the article's own voice: no claimant",
+        )
     any_acled = any_of([pc.is_valid(data.column(f)) for f in ACLED_FIELDS])
     for row in kernels.true_rows(all_of([known, pc.invert(allows), any_acled])):
-        yield data.problem(row, "acled_event_type", "acled-not-allowed", f"events with factuality {factuality[row]} carry no ACLED codes")
+        yield data.problem(
+            row,
+            "acled_event_type",
+            "acled-not-allowed",
+            f"events with factuality {factuality[row]} carry no ACLED codes",
+        )
     links = ctx.data.get("event_actors")
     if links is None:
         return
     # the claims (events naming a claimant) and the claimant links, each joined as "event, actor"
     named = pc.is_valid(claimant)
-    claims = pc.binary_join_element_wise(pc.filter(data.column("event_id"), named), pc.filter(claimant, named), SEPARATOR)
+    claims = pc.binary_join_element_wise(
+        pc.filter(data.column("event_id"), named), pc.filter(claimant, named), SEPARATOR
+    )
     is_link = pc.fill_null(is_any(links.column("role"), ROLE_CLAIMANT), False)
-    linked = pc.binary_join_element_wise(pc.filter(links.column("event_id"), is_link), pc.filter(links.column("actor_id"), is_link), SEPARATOR)
+    linked = pc.binary_join_element_wise(
+        pc.filter(links.column("event_id"), is_link), pc.filter(links.column("actor_id"), is_link), SEPARATOR
+    )
     claim_rows, link_rows = pc.indices_nonzero(named), pc.indices_nonzero(is_link)
     for i in kernels.true_rows(pc.invert(pc.is_in(claims, value_set=linked))):
         row = claim_rows[i].as_py()
-        yield data.problem(row, "claimed_by_actor_id", "claimant-link",
-                           f"event_actors needs the row ({data.column('event_id')[row]}, {claimant[row]}, {ROLE_CLAIMANT})")
+        yield data.problem(
+            row,
+            "claimed_by_actor_id",
+            "claimant-link",
+            f"event_actors needs the row ({data.column('event_id')[row]}, {claimant[row]}, {ROLE_CLAIMANT})",
+        )
     # a claimant link must name the event's claimant, not another actor (a link to an unknown event is
     # a foreign-key problem already)
     unstated = pc.take(link_rows, pc.indices_nonzero(pc.invert(pc.is_in(linked, value_set=claims))))
     if len(unstated):
-        unstated = pc.filter(unstated, pc.is_in(pc.take(links.column("event_id"), unstated), value_set=data.column("event_id")))
+        unstated = pc.filter(
+            unstated, pc.is_in(pc.take(links.column("event_id"), unstated), value_set=data.column("event_id"))
+        )
     for row in unstated.to_pylist():
-        yield links.problem(row, "actor_id", "claimant-link", f"{links.column('actor_id')[row]} is linked as claimant of "
-                            f"{links.column('event_id')[row]}, but events.claimed_by_actor_id names another actor (or none)")
+        yield links.problem(
+            row,
+            "actor_id",
+            "claimant-link",
+            f"{links.column('actor_id')[row]} is linked as claimant of "
+            f"{links.column('event_id')[row]}, but events.claimed_by_actor_id names another actor (or none)",
+        )
 
 
 def check_coordinates(ctx: Context) -> Iterator[Problem]:
@@ -87,11 +130,21 @@ def check_coordinates(ctx: Context) -> Iterator[Problem]:
     lat, lon, precision = data.column("latitude"), data.column("longitude"), data.column("geo_precision")
     pair_broken = pc.not_equal(pc.is_valid(lat), pc.is_valid(lon))
     for row in kernels.true_rows(pair_broken):
-        yield data.problem(row, "latitude" if not lat[row].is_valid else "longitude", "coordinates-pair", "set both latitude and longitude or neither")
+        yield data.problem(
+            row,
+            "latitude" if not lat[row].is_valid else "longitude",
+            "coordinates-pair",
+            "set both latitude and longitude or neither",
+        )
     vocab = ctx.data.get("vocab_geo_precision")
     if vocab is None:
         return
     wants = lookup(precision, vocab, "geo_precision", "has_coordinates")
     for row in kernels.true_rows(pc.and_(pc.invert(pair_broken), pc.not_equal(wants, pc.is_valid(lat)))):
-        yield data.problem(row, "geo_precision", "coordinates-precision",
-                           f"geo_precision {precision[row]} " + ("needs coordinates" if not lat[row].is_valid else "means no coordinates"))
+        yield data.problem(
+            row,
+            "geo_precision",
+            "coordinates-precision",
+            f"geo_precision {precision[row]} "
+            + ("needs coordinates" if not lat[row].is_valid else "means no coordinates"),
+        )

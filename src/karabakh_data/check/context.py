@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 
 from ..io.csvfile import TableData
 from ..io.seeds import SourceTexts
+from ..kernels import Column
 from ..model.repository import Repository
 from ..model.schemas import Package
 
@@ -22,24 +23,24 @@ class Context:
     texts: SourceTexts = field(default_factory=lambda: SourceTexts({}))
 
 
-def lookup(values, table: TableData, key: str, column: str) -> pa.Array | pa.ChunkedArray:
+def lookup(values: Column, table: TableData, key: str, column: str) -> Column:
     """For each value, `column` of the row of `table` whose `key` equals it (null when none does)."""
     return pc.take(table.column(column), pc.index_in(values, value_set=table.column(key)))
 
 
-def is_any(values, *choices: str) -> pa.Array | pa.ChunkedArray:
+def is_any(values: Column, *choices: str) -> Column:
     """Whether each value is one of the choices (false for an empty cell)."""
     return pc.is_in(values, value_set=pa.array(choices, pa.string()))
 
 
-def any_of(masks: list) -> pa.Array | pa.ChunkedArray:
+def any_of(masks: list[Column]) -> Column:
     result = masks[0]
     for mask in masks[1:]:
         result = pc.or_(result, mask)
     return result
 
 
-def all_of(masks: list) -> pa.Array | pa.ChunkedArray:
+def all_of(masks: list[Column]) -> Column:
     result = masks[0]
     for mask in masks[1:]:
         result = pc.and_(result, mask)

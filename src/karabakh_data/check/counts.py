@@ -10,7 +10,11 @@ from .. import kernels
 from ..model.problems import Problem
 from .context import Context
 
-ORDER = (("fatalities_low", "fatalities_best"), ("fatalities_best", "fatalities_high"), ("fatalities_low", "fatalities_high"))
+ORDER = (
+    ("fatalities_low", "fatalities_best"),
+    ("fatalities_best", "fatalities_high"),
+    ("fatalities_low", "fatalities_high"),
+)
 
 
 def check_fatalities(ctx: Context) -> Iterator[Problem]:
@@ -23,4 +27,9 @@ def check_fatalities(ctx: Context) -> Iterator[Problem]:
         for row in kernels.true_rows(pc.greater(x, y)):
             if row not in reported:  # one problem per row is enough to point at it
                 reported.add(row)
-                yield data.problem(row, lower, "fatalities-order", f"{lower} ({x[row]}) is greater than {higher} ({y[row]}); need low <= best <= high")
+                yield data.problem(
+                    row,
+                    lower,
+                    "fatalities-order",
+                    f"{lower} ({x[row]}) is greater than {higher} ({y[row]}); need low <= best <= high",
+                )

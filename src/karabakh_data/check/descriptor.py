@@ -8,7 +8,8 @@ import json
 from ..model.problems import Problem
 from ..model.repository import Repository
 
-def _path_problem(repo: Repository, path) -> str | None:
+
+def _path_problem(repo: Repository, path: object) -> str | None:
     """Why a descriptor path is unsafe, or None. Paths are only ever resolved locally: nothing is fetched."""
     if not isinstance(path, str) or not path:
         return "the path must be a non-empty string"
@@ -44,11 +45,17 @@ def check_descriptor(repo: Repository) -> list[Problem]:
     problems = []
     resources = desc.get("resources") if isinstance(desc, dict) else None
     sources = desc.get("sources", []) if isinstance(desc, dict) else None
-    if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources) \
-            or not isinstance(sources, list) or not all(isinstance(x, dict) for x in sources):
+    if (
+        not isinstance(resources, list)
+        or not all(isinstance(r, dict) for r in resources)
+        or not isinstance(sources, list)
+        or not all(isinstance(x, dict) for x in sources)
+    ):
         return [Problem(file, None, None, None, "descriptor", None, "resources and sources must be lists of objects")]
     places = [(f"resources[{r.get('name')}].path", r.get("path")) for r in resources]
-    places += [(f"resources[{r.get('name')}].x-parquet.path", (r.get("x-parquet") or {}).get("path")) for r in resources]
+    places += [
+        (f"resources[{r.get('name')}].x-parquet.path", (r.get("x-parquet") or {}).get("path")) for r in resources
+    ]
     places += [(f"sources[{i}].path", x.get("path")) for i, x in enumerate(sources)]
     for r in resources:
         for key in ("schema", "dialect"):

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from .. import kernels
 from ..io.csvfile import TableData, parse_column
 from ..model.problems import Problem
-from ..model.schemas import ENRICHMENT_ALWAYS, ENRICHMENT_BY_ORIGIN
+from ..model.schemas import ENRICHMENT_BY_ORIGIN
 from .context import Context, all_of, is_any, lookup
 from .references import SEPARATOR, key_values
 
@@ -38,31 +38,54 @@ def _check_backed(data: TableData, field: str, kind: str, records: pa.Array) -> 
         enriched_origin = is_any(data.column(ENRICHMENT_BY_ORIGIN), ORIGIN_ENRICHED)
         needs = pc.and_(needs, enriched_origin)
         for row in kernels.true_rows(pc.and_(is_backed, pc.invert(enriched_origin))):
-            yield data.problem(row, ENRICHMENT_BY_ORIGIN, "enrichment-origin", f"{field} is backed by an enrichment, so date_origin must be enriched")
+            yield data.problem(
+                row,
+                ENRICHMENT_BY_ORIGIN,
+                "enrichment-origin",
+                f"{field} is backed by an enrichment, so date_origin must be enriched",
+            )
     for row in kernels.true_rows(pc.and_(needs, pc.invert(is_backed))):
-        yield data.problem(row, field, "enrichment-missing", "a value from outside the text needs a row in enrichments.csv with its basis "
-                           "(or leave the cell empty)")
+        yield data.problem(
+            row,
+            field,
+            "enrichment-missing",
+            "a value from outside the text needs a row in enrichments.csv with its basis (or leave the cell empty)",
+        )
 
 
 def _check_rows(ctx: Context, enrichments: TableData, backed: dict) -> Iterator[Problem]:
     table, record, column, value = (enrichments.column(c) for c in ("table_name", "record_id", "field_name", "value"))
     # a (table, record, field) backed twice: the first row backs it, the later ones are duplicates
     target_keys = key_values(enrichments, ("table_name", "record_id", "field_name"))
-    codes = pc.fill_null(pc.dictionary_encode(kernels.one_chunk(target_keys)).indices, -1).to_numpy(zero_copy_only=False)
+    codes = pc.fill_null(pc.dictionary_encode(kernels.one_chunk(target_keys)).indices, -1).to_numpy(
+        zero_copy_only=False
+    )
     _, first = np.unique(codes, return_index=True)
     original = np.zeros(len(codes), dtype=bool)
     original[first] = True
     original &= codes >= 0
     first_row = dict(zip(codes[first].tolist(), first.tolist()))
     for row in np.flatnonzero(~original & (codes >= 0)).tolist():
-        yield enrichments.problem(row, "field_name", "enrichment-duplicate",
-                                  f"{table[row]}.{column[row]} of {record[row]} is already backed by {enrichments.column('enrichment_id')[first_row[codes[row]]]}")
+        yield enrichments.problem(
+            row,
+            "field_name",
+            "enrichment-duplicate",
+            f"{table[row]}.{column[row]} of {record[row]} is already backed by "
+            f"{enrichments.column('enrichment_id')[first_row[codes[row]]]}",
+        )
     vocab = ctx.data.get("vocab_basis_type")
     if vocab is not None:
         basis = enrichments.column("basis_type")
         needs_reference = pc.fill_null(lookup(basis, vocab, "basis_type", "requires_reference"), False)
-        for row in kernels.true_rows(all_of([pa.array(original), needs_reference, pc.is_null(enrichments.column("reference"))])):
-            yield enrichments.problem(row, "reference", "enrichment-reference", f"basis type {basis[row]} needs a reference: where was it verified?")
+        for row in kernels.true_rows(
+            all_of([pa.array(original), needs_reference, pc.is_null(enrichments.column("reference"))])
+        ):
+            yield enrichments.problem(
+                row,
+                "reference",
+                "enrichment-reference",
+                f"basis type {basis[row]} needs a reference: where was it verified?",
+            )
     pairs = pc.binary_join_element_wise(table, column, SEPARATOR)
     for pair in pc.unique(pc.filter(pairs, pa.array(original))).to_pylist():
         if pair is None:
@@ -71,7 +94,9 @@ def _check_rows(ctx: Context, enrichments: TableData, backed: dict) -> Iterator[
         yield from _check_targets(ctx, enrichments, pair.split(SEPARATOR), rows, backed)
 
 
-def _check_targets(ctx: Context, enrichments: TableData, pair: list[str], rows: pa.Array, backed: dict) -> Iterator[Problem]:
+def _check_targets(
+    ctx: Context, enrichments: TableData, pair: list[str], rows: pa.Array, backed: dict
+) -> Iterator[Problem]:
     """The enrichments rows (`rows`) that back one field of one table: each names an existing record
     of an enrichable field, and holds the value of its cell."""
     name, field = pair
@@ -82,7 +107,12 @@ def _check_targets(ctx: Context, enrichments: TableData, pair: list[str], rows: 
         return
     if not target.table.has_field(field) or target.table.field(field).enrichment is None:
         for row in rows.to_pylist():
-            yield enrichments.problem(row, "field_name", "enrichment-target", f"{name}.{field} is not an enrichable field (x-enrichment in its schema)")
+            yield enrichments.problem(
+                row,
+                "field_name",
+                "enrichment-target",
+                f"{name}.{field} is not an enrichable field (x-enrichment in its schema)",
+            )
         return
     target_rows = pc.index_in(pc.take(record, rows), value_set=target.column(target.table.primary_key[0]))
     for row in pc.filter(rows, pc.is_null(target_rows)).to_pylist():
@@ -93,4 +123,9 @@ def _check_targets(ctx: Context, enrichments: TableData, pair: list[str], rows: 
     cells = pc.take(target.column(field), target_rows)
     for i in kernels.true_rows(pc.or_(bad, pc.invert(pc.fill_null(pc.equal(parsed, cells), False)))):
         row = rows[i].as_py()
-        yield enrichments.problem(row, "value", "enrichment-mismatch", f"{name}.{field} of {record[row]} holds {cells[i].as_py()!r}, not this value")
+        yield enrichments.problem(
+            row,
+            "value",
+            "enrichment-mismatch",
+            f"{name}.{field} of {record[row]} holds {cells[i].as_py()!r}, not this value",
+        )

@@ -13,7 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import kernels
-from ..io.seeds import seed_path
+from ..io.seeds import SourceTexts, seed_path
+from ..kernels import Column
 from ..model.problems import Problem
 from ..model.repository import sha256_hex
 from .context import Context
@@ -39,15 +40,21 @@ def locate(text: str, quote: str, hint_start: int | None = None) -> tuple[int, i
     """The (char_start, char_end) of quote in text. A quote that occurs more than once is ambiguous
     unless hint_start (the row's char_start) already points at one of its occurrences: that is how
     a coder disambiguates."""
-    if hint_start is not None and text[hint_start:hint_start + len(quote)] == quote:
+    if hint_start is not None and text[hint_start : hint_start + len(quote)] == quote:
         return hint_start, hint_start + len(quote)
     starts = occurrences(text, quote)
     if not starts:
-        raise SpanError("quote-not-in-source", "the quote does not occur in the source text (check spelling, "
-                        "punctuation and quote marks: it must be copied exactly)")
+        raise SpanError(
+            "quote-not-in-source",
+            "the quote does not occur in the source text (check spelling, "
+            "punctuation and quote marks: it must be copied exactly)",
+        )
     if len(starts) > 1:
-        raise SpanError("quote-ambiguous", f"the quote occurs {len(starts)} times (at char_start {starts}); "
-                        "lengthen it or set char_start to the occurrence you mean")
+        raise SpanError(
+            "quote-ambiguous",
+            f"the quote occurs {len(starts)} times (at char_start {starts}); "
+            "lengthen it or set char_start to the occurrence you mean",
+        )
     return starts[0], starts[0] + len(quote)
 
 
@@ -67,17 +74,27 @@ def check_sources(ctx: Context) -> Iterator[Problem]:
         elif source_id not in ctx.texts:
             yield data.problem(row, "path", "source-encoding", "the source document is not valid UTF-8")
         else:
-            raw = ctx.texts.raw[source_id]
-            if sha256_hex(raw) != sha256:
-                yield data.problem(row, "text_sha256", "source-hash", f"the file's SHA-256 is {sha256_hex(raw)}: "
-                                   "seeds are never edited; a new text is a new source")
-            if ctx.texts.chars(source_id) != chars:
-                yield data.problem(row, "text_chars", "source-length", f"the text has {ctx.texts.chars(source_id)} characters")
-            if title != raw.split(b"\n", 1)[0].decode("utf-8"):
-                yield data.problem(row, "title", "source-title", "the title must be the document's first line, as written")
+            for field, rule, message in _seed_differences(ctx.texts, source_id, title, sha256, chars):
+                yield data.problem(row, field, rule, message)
     for seed in sorted((ctx.repo.root / "seeds").glob("*.txt")):
         if ctx.repo.relative(seed) not in listed:
-            yield Problem(ctx.repo.relative(seed), None, None, None, "source-unlisted", None, "this seed file has no row in sources.csv")
+            message = "this seed file has no row in sources.csv"
+            yield Problem(ctx.repo.relative(seed), None, None, None, "source-unlisted", None, message)
+
+
+def _seed_differences(texts: SourceTexts, source_id: str, title: str, sha256: str, chars: int) -> Iterator[tuple]:
+    """(field, rule, message) of each way a seed file differs from its sources row."""
+    raw = texts.raw[source_id]
+    if sha256_hex(raw) != sha256:
+        yield (
+            "text_sha256",
+            "source-hash",
+            f"the file's SHA-256 is {sha256_hex(raw)}: seeds are never edited; a new text is a new source",
+        )
+    if texts.chars(source_id) != chars:
+        yield "text_chars", "source-length", f"the text has {texts.chars(source_id)} characters"
+    if title != raw.split(b"\n", 1)[0].decode("utf-8"):
+        yield "title", "source-title", "the title must be the document's first line, as written"
 
 
 class SpanIndex:
@@ -89,16 +106,18 @@ class SpanIndex:
         self.chars = np.array([ctx.texts.chars(i) for i in self.ids] + [-1], dtype=np.int64)
         self.owners = [None if b.isascii() else kernels.continuation_owners(b) for b in self.buffers]
 
-    def matching_spans(self, source_ids, quotes, starts, ends) -> np.ndarray:
+    def matching_spans(self, source_ids: Column, quotes: Column, starts: Column, ends: Column) -> np.ndarray:
         """For each row, whether the source text's characters [start, end) are the quote."""
-        which = pc.fill_null(pc.index_in(source_ids, value_set=pa.array(self.ids, pa.string())), -1).to_numpy(zero_copy_only=False)
+        which = pc.fill_null(pc.index_in(source_ids, value_set=pa.array(self.ids, pa.string())), -1).to_numpy(
+            zero_copy_only=False
+        )
         start, end = (pc.fill_null(c, -1).to_numpy(zero_copy_only=False).astype(np.int64) for c in (starts, ends))
         usable = (start >= 0) & (end >= start) & (end <= self.chars[which])
         order = np.flatnonzero(usable)
         order = order[np.argsort(which[order], kind="stable")]  # the usable rows grouped by source
         bounds = np.searchsorted(which[order], np.arange(len(self.ids) + 1))
         for k, owners in enumerate(self.owners):
-            rows = order[bounds[k]:bounds[k + 1]]
+            rows = order[bounds[k] : bounds[k + 1]]
             if owners is not None and len(rows):  # character offsets to byte offsets (the same in ASCII)
                 start[rows], end[rows] = kernels.char_to_byte_offsets(owners, np.stack([start[rows], end[rows]]))
         return kernels.substrings_equal(self.buffers, np.where(usable, which, -1), start, end, quotes)
@@ -115,7 +134,11 @@ def check_spans(ctx: Context) -> Iterator[Problem]:
         rows = np.flatnonzero(~texts.matching_spans(*columns))
         if not len(rows):
             continue
-        picked = data.typed.select(["source_id", "quote", "char_start", "char_end"]).take(pa.array(rows, pa.int64())).to_pylist()
+        picked = (
+            data.typed.select(["source_id", "quote", "char_start", "char_end"])
+            .take(pa.array(rows, pa.int64()))
+            .to_pylist()
+        )
         for row, values in zip(rows.tolist(), picked):  # the rows that need a closer look
             source_id, quote, start, end = values.values()
             text = ctx.texts.get(source_id)
@@ -127,5 +150,11 @@ def check_spans(ctx: Context) -> Iterator[Problem]:
                 yield data.problem(row, "quote", exc.rule, exc.message)
                 continue
             if start is not None and end is not None:
-                yield data.problem(row, "char_start", "span", f"text[{start}:{end}] is {text[start:end][:60]!r}, not the quote; "
-                                   f"the quote is at char_start {found_start}: run `karabakh-data fmt`", f"{start}:{end}")
+                yield data.problem(
+                    row,
+                    "char_start",
+                    "span",
+                    f"text[{start}:{end}] is {text[start:end][:60]!r}, not the quote; "
+                    f"the quote is at char_start {found_start}: run `karabakh-data fmt`",
+                    f"{start}:{end}",
+                )

@@ -28,7 +28,10 @@ def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
             if parent is None:
                 continue  # the parent's own problems are reported; nothing to look up against
             keys = key_values(data, fk.fields)
-            missing = pc.and_(pc.is_valid(keys), pc.invert(pc.is_in(keys, value_set=pc.drop_null(key_values(parent, fk.reference_fields)))))
+            missing = pc.and_(
+                pc.is_valid(keys),
+                pc.invert(pc.is_in(keys, value_set=pc.drop_null(key_values(parent, fk.reference_fields)))),
+            )
             label, target = ",".join(fk.fields), f"{fk.resource}.{','.join(fk.reference_fields)}"
             for row in kernels.true_rows(missing):
                 value = keys[row].as_py().replace(SEPARATOR, " / ")

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 from .. import kernels
 from ..io.csvfile import TableData
 from ..io.spelling import canonical_length, csv_pieces, header_line
-from ..model.generate import CONSTRAINTS
+from ..model.keywords import CONSTRAINTS
 from ..model.problems import Problem
 from .context import all_of
 
@@ -46,8 +46,9 @@ def check_constraints(data: TableData) -> list[Problem]:
     for f in table.fields:
         column, unparsed = data.typed.column(f.name), data.bad_cells.get(f.name, set())
 
-        def flag(mask, rule: str, message: str) -> None:
-            problems.extend(data.problem(row, f.name, rule, message) for row in kernels.true_rows(mask) if row not in unparsed)
+        def flag(mask: kernels.Column, rule: str, message: str, name: str = f.name, skip: set = unparsed) -> None:
+            rows = [row for row in kernels.true_rows(mask) if row not in skip]
+            problems.extend(data.problem(row, name, rule, message) for row in rows)  # noqa: B023 (used before the loop goes on)
 
         if table.is_required(f.name):
             flag(pc.is_null(column), "required", "a value is required" + required_hint(f.name))
@@ -58,17 +59,22 @@ def check_constraints(data: TableData) -> list[Problem]:
                 flag(pc.and_(pc.is_valid(column), violations), constraint.rule, constraint.message(value))
         if f.unique and (f.name,) != table.primary_key:
             order = pc.sort_indices(column)
-            problems += [data.problem(row, f.name, "unique", "the value occurs in more than one row") for row in repeated_rows([column], order)]
+            problems += [
+                data.problem(row, f.name, "unique", "the value occurs in more than one row")
+                for row in repeated_rows([column], order)
+            ]
     key = ",".join(table.primary_key)
     for row in repeated_rows([data.typed.column(k) for k in table.primary_key], data.key_order):
         if len(table.primary_key) == 1:
             problems.append(data.problem(row, key, "primary-key", "the value occurs in more than one row"))
         else:
-            problems.append(data.problem(row, key, "primary-key", f"the primary key ({key}) is not unique", data.record(row)))
+            problems.append(
+                data.problem(row, key, "primary-key", f"the primary key ({key}) is not unique", data.record(row))
+            )
     return problems
 
 
-def _rows(mask) -> list[int]:
+def _rows(mask: kernels.Column) -> list[int]:
     return kernels.true_rows(mask)
 
 
@@ -90,15 +96,24 @@ def _text_problems(values: pa.Array) -> list[tuple[int, str, str]]:
     if not raw.isascii():  # NFC and the invisible characters concern characters outside ASCII only
         non_ascii = pc.fill_null(pc.invert(pc.string_is_ascii(values)), False)
         rows, text = pc.indices_nonzero(non_ascii), pc.filter(values, non_ascii)
-        for rule, test in ((NFC, pc.not_equal(pc.utf8_normalize(text, "NFC"), text)), (INVISIBLE_CHAR, pc.match_substring_regex(text, INVISIBLE))):
+        for rule, test in (
+            (NFC, pc.not_equal(pc.utf8_normalize(text, "NFC"), text)),
+            (INVISIBLE_CHAR, pc.match_substring_regex(text, INVISIBLE)),
+        ):
             found += [(row, *rule) for row in pc.take(rows, pc.indices_nonzero(pc.fill_null(test, False))).to_pylist()]
     return found
 
 
 CELL_SIZE = ("cell-size", f"the cell is longer than {MAX_CELL_CHARS} characters")
-FORMULA = ("formula", "the cell (or a line in it) starts with =, +, -, @, tab or CR, which a spreadsheet may run as a formula; reword it")
+FORMULA = (
+    "formula",
+    "the cell (or a line in it) starts with =, +, -, @, tab or CR, which a spreadsheet may run as a formula; reword it",
+)
 NFC = ("unicode-nfc", "the text is not in Unicode NFC form; normalise it (e.g. composed accents)")
-INVISIBLE_CHAR = ("invisible-char", "the text contains a bidirectional control or zero-width character that a reviewer cannot see")
+INVISIBLE_CHAR = (
+    "invisible-char",
+    "the text contains a bidirectional control or zero-width character that a reviewer cannot see",
+)
 
 
 def check_content(data: TableData) -> list[Problem]:
@@ -124,7 +139,10 @@ def is_canonical(data: TableData) -> bool:
         return False
     columns = data.canonical_columns()
     for f, spelled in zip(data.table.fields, columns):
-        if f.type != "string" and not pc.all(pc.fill_null(pc.equal(spelled, data.strings.column(f.name)), True), min_count=0).as_py():
+        if (
+            f.type != "string"
+            and not pc.all(pc.fill_null(pc.equal(spelled, data.strings.column(f.name)), True), min_count=0).as_py()
+        ):
             return False
     return len(raw) == canonical_length(names, columns, data.quotable())
 
@@ -145,7 +163,16 @@ def check_canonical(data: TableData) -> list[Problem]:
     text = data.raw
     start = text.rfind(b"\n", 0, at) + 1  # the line that holds the first difference
     end = text.find(b"\n", start)
-    value = text[start:end if end >= 0 else len(text)].decode("utf-8", "replace")[:200] or None
-    return [Problem(data.file, kernels.line_of_offset(text, start), None, None, "not-canonical", value,
-                    "the file is not in canonical form (column and row order, spelling of numbers, dates and booleans, "
-                    "quoting): run `karabakh-data fmt`")]
+    value = text[start : end if end >= 0 else len(text)].decode("utf-8", "replace")[:200] or None
+    return [
+        Problem(
+            data.file,
+            kernels.line_of_offset(text, start),
+            None,
+            None,
+            "not-canonical",
+            value,
+            "the file is not in canonical form (column and row order, spelling of numbers, dates and booleans, "
+            "quoting): run `karabakh-data fmt`",
+        )
+    ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..io.csvfile import TableData, read_table
 from ..io.seeds import read_seeds
@@ -24,8 +25,17 @@ from .references import check_foreign_keys
 from .release import check_release
 from .table import check_canonical, check_constraints, check_content
 
-RULES = (check_spans, check_foreign_keys, check_dates, check_attribution, check_acled, check_enrichments, check_sources,
-         check_coordinates, check_fatalities)
+RULES = (
+    check_spans,
+    check_foreign_keys,
+    check_dates,
+    check_attribution,
+    check_acled,
+    check_enrichments,
+    check_sources,
+    check_coordinates,
+    check_fatalities,
+)
 TABLE_CHECKS = (check_canonical, check_constraints, check_content)
 WORKERS = 2  # the machines CI runs on have two cores; Arrow kernels and hashlib release the GIL
 
@@ -46,7 +56,9 @@ def validate(repo: Repository) -> Validation:
     try:
         package = load_package(repo.schemas_dir)
     except SchemaError as exc:
-        return Validation(repo, None, problems=[Problem(repo.display(exc.path), None, None, exc.field, "schema", None, exc.message)])
+        return Validation(
+            repo, None, problems=[Problem(repo.display(exc.path), None, None, exc.field, "schema", None, exc.message)]
+        )
     result = Validation(repo, package)
     # a second pool for the work inside reading a table, which the first pool's workers wait for
     with ThreadPoolExecutor(max_workers=WORKERS) as pool, ThreadPoolExecutor(max_workers=WORKERS) as within:
@@ -73,7 +85,7 @@ def validate(repo: Repository) -> Validation:
     return result
 
 
-def _size(path) -> int:
+def _size(path: Path) -> int:
     try:
         return path.stat().st_size
     except OSError:

@@ -21,7 +21,7 @@ import pyarrow.csv as pa_csv
 
 from .. import kernels
 from ..model import repository
-from ..model.generate import TYPES
+from ..model.keywords import TYPES
 from ..model.problems import Problem
 from ..model.repository import Repository
 from ..model.schemas import Table
@@ -102,10 +102,12 @@ class TableData:
     def record(self, row: int) -> str:
         return "/".join(self.strings.column(k)[row].as_py() or "" for k in self.table.primary_key)
 
-    def problem(self, row: int, field: str | None, rule: str, message: str, value=None) -> Problem:
+    def problem(self, row: int, field: str | None, rule: str, message: str, value: object = None) -> Problem:
         if value is None and field in self.table.field_names:
             value = self.strings.column(field)[row].as_py()
-        return Problem(self.file, self.line(row), self.record(row), field, rule, None if value is None else str(value), message)
+        return Problem(
+            self.file, self.line(row), self.record(row), field, rule, None if value is None else str(value), message
+        )
 
 
 def parse_column(cells: pa.ChunkedArray | pa.Array, field_type: str) -> tuple[pa.Array, pa.Array]:
@@ -117,7 +119,10 @@ def parse_column(cells: pa.ChunkedArray | pa.Array, field_type: str) -> tuple[pa
     spec = TYPES[field_type]
     if field_type == "date":  # the one spelling of a real date is the one it is spelled back as
         values = pc.cast(pc.strptime(cells, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32())
-        ok = pc.and_(pc.fill_null(pc.equal(pc.cast(values, pa.string()), cells), False), pc.fill_null(pc.greater(pc.year(values), 0), False))
+        ok = pc.and_(
+            pc.fill_null(pc.equal(pc.cast(values, pa.string()), cells), False),
+            pc.fill_null(pc.greater(pc.year(values), 0), False),
+        )
     else:
         ok = pc.fill_null(pc.match_substring_regex(cells, spec.lexical), False)
         lexical = pc.if_else(ok, cells, pa.scalar(None, pa.string()))
@@ -131,19 +136,44 @@ def parse_column(cells: pa.ChunkedArray | pa.Array, field_type: str) -> tuple[pa
 def _byte_problems(file: str, data: bytes) -> list[Problem]:
     problems = []
     if data[:3] == b"\xef\xbb\xbf":
-        problems.append(Problem(file, 1, None, None, "bom", None, "the file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM"))
+        problems.append(
+            Problem(
+                file,
+                1,
+                None,
+                None,
+                "bom",
+                None,
+                "the file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM",
+            )
+        )
     error = kernels.utf8_error(data)
     if error is not None:
-        problems.append(Problem(file, kernels.line_of_offset(data, error.start), None, None, "encoding",
-                                repr(data[error.start:error.start + 4]), f"the file is not valid UTF-8 (byte offset {error.start})"))
+        problems.append(
+            Problem(
+                file,
+                kernels.line_of_offset(data, error.start),
+                None,
+                None,
+                "encoding",
+                repr(data[error.start : error.start + 4]),
+                f"the file is not valid UTF-8 (byte offset {error.start})",
+            )
+        )
     controls = data.translate(None, ALLOWED_BYTES)  # the control bytes the file holds, in order
     for byte in sorted(set(controls)):
         at = data.find(bytes([byte]))
-        rule, message = {0x00: ("nul-byte", "the file contains a NUL byte"),
-                         0x0D: ("line-ending", "the file contains a carriage return; lines must end with LF (\\n) only")}.get(
-            byte, ("control-char", "the file contains a control character (tab, form feed, escape, ...); only LF may appear"))
+        rule, message = {
+            0x00: ("nul-byte", "the file contains a NUL byte"),
+            0x0D: ("line-ending", "the file contains a carriage return; lines must end with LF (\\n) only"),
+        }.get(
+            byte,
+            ("control-char", "the file contains a control character (tab, form feed, escape, ...); only LF may appear"),
+        )
         if not any(p.rule == rule for p in problems):
-            problems.append(Problem(file, kernels.line_of_offset(data, at), None, None, rule, repr(bytes([byte])), message))
+            problems.append(
+                Problem(file, kernels.line_of_offset(data, at), None, None, rule, repr(bytes([byte])), message)
+            )
     return problems
 
 
@@ -153,16 +183,35 @@ def _header_problems(file: str, header: list[str], table: Table) -> list[Problem
         if not name.strip():
             problems.append(Problem(file, 1, None, None, "header-blank", name, f"column {position} has no name"))
         elif name in seen:
-            problems.append(Problem(file, 1, None, name, "header-duplicate", name, f"column {name!r} appears more than once"))
+            problems.append(
+                Problem(file, 1, None, name, "header-duplicate", name, f"column {name!r} appears more than once")
+            )
         seen.add(name)
     for name in sorted(set(header) - set(expected)):
         if name.strip():
-            problems.append(Problem(file, 1, None, name, "header-unknown", name, f"column {name!r} is not in schemas/{table.name}.json"))
+            problems.append(
+                Problem(
+                    file, 1, None, name, "header-unknown", name, f"column {name!r} is not in schemas/{table.name}.json"
+                )
+            )
     for name in [n for n in expected if n not in header]:
-        problems.append(Problem(file, 1, None, name, "header-missing", None, f"column {name!r} of schemas/{table.name}.json is missing"))
+        problems.append(
+            Problem(
+                file, 1, None, name, "header-missing", None, f"column {name!r} of schemas/{table.name}.json is missing"
+            )
+        )
     if not problems and header != expected:
-        problems.append(Problem(file, 1, None, None, "header-order", ",".join(header),
-                                "columns are not in schema order; run `karabakh-data fmt` to reorder them"))
+        problems.append(
+            Problem(
+                file,
+                1,
+                None,
+                None,
+                "header-order",
+                ",".join(header),
+                "columns are not in schema order; run `karabakh-data fmt` to reorder them",
+            )
+        )
     return problems
 
 
@@ -170,43 +219,75 @@ def _ragged_problems(file: str, data: bytes, width: int) -> list[Problem]:
     """The records whose number of cells differs from the header's, each at its line."""
     ends = kernels.record_ends(data)
     counts = kernels.fields_per_record(data, ends)
-    starts = np.r_[0, ends + 1][:len(counts)]
-    blank = np.r_[ends, len(data)][:len(counts)] == starts
+    starts = np.r_[0, ends + 1][: len(counts)]
+    blank = np.r_[ends, len(data)][: len(counts)] == starts
     problems = []
     for record in np.flatnonzero((counts != width) & ~blank).tolist():
         start = int(starts[record])
-        text = data[start:start + 200].split(b"\n")[0].decode("utf-8", "replace")
-        problems.append(Problem(file, kernels.line_of_offset(data, start), None, None, "csv-ragged-row", text,
-                                f"the row has {int(counts[record])} cells, the header has {width}"))
+        text = data[start : start + 200].split(b"\n")[0].decode("utf-8", "replace")
+        problems.append(
+            Problem(
+                file,
+                kernels.line_of_offset(data, start),
+                None,
+                None,
+                "csv-ragged-row",
+                text,
+                f"the row has {int(counts[record])} cells, the header has {width}",
+            )
+        )
     return problems
 
 
-def _read_cells(file: str, data: bytes, table: Table, pool: ThreadPoolExecutor) -> tuple[pa.Table | None, list[Problem]]:
+def _read_cells(
+    file: str, data: bytes, table: Table, pool: ThreadPoolExecutor
+) -> tuple[pa.Table | None, list[Problem]]:
     """The cells of the file as written, or None with the problems that prevent reading them. The
     quoting is checked on the pool while the reader parses the file."""
     if not data or data.isspace():
-        return None, [Problem(file, 1, None, None, "header-missing", None, "the file is empty: it needs at least the header line")]
+        return None, [
+            Problem(file, 1, None, None, "header-missing", None, "the file is empty: it needs at least the header line")
+        ]
     quoting = pool.submit(kernels.quoting_error, data)
     end = data.find(b"\n")
-    header = next(csv.reader(io.StringIO(data[:end if end >= 0 else len(data)].decode("utf-8", "replace"), newline="")), [])
+    header = next(
+        csv.reader(io.StringIO(data[: end if end >= 0 else len(data)].decode("utf-8", "replace"), newline="")), []
+    )
     problems = _header_problems(file, header, table)
     if any(p.rule != "header-order" for p in problems):
         return None, problems
     invalid, failure = [], None
     try:
         cells = pa_csv.read_csv(
-            pa.BufferReader(data), read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, block_size=BLOCK_BYTES),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: invalid.append(row) or "skip"),
+            pa.BufferReader(data),
+            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, block_size=BLOCK_BYTES),
+            parse_options=pa_csv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=lambda row: invalid.append(row) or "skip"
+            ),
             # only an empty cell is missing: "NA" (Namibia) or "null" is text
-            convert_options=pa_csv.ConvertOptions(column_types={name: pa.string() for name in header}, null_values=[""],
-                                                  strings_can_be_null=True, quoted_strings_can_be_null=True))
+            convert_options=pa_csv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
     except pa.ArrowInvalid as exc:  # text that is not UTF-8 (reported by the byte checks) or a quote never closed
         failure = exc
     bad_quote = quoting.result()
     if bad_quote is not None:
-        return None, [Problem(file, kernels.line_of_offset(data, bad_quote), None, None, "csv-syntax", None,
-                              "a quote character that CSV quoting does not allow: a quoted cell must start and end at the cell's "
-                              "commas, a quote inside it is written twice (\"\"), and a cell that holds a quote is quoted whole")]
+        return None, [
+            Problem(
+                file,
+                kernels.line_of_offset(data, bad_quote),
+                None,
+                None,
+                "csv-syntax",
+                None,
+                "a quote character that CSV quoting does not allow: a quoted cell must start and end at the cell's "
+                'commas, a quote inside it is written twice (""), and a cell that holds a quote is quoted whole',
+            )
+        ]
     if failure is not None:
         return None, [Problem(file, None, None, None, "csv-syntax", None, f"the file cannot be read as CSV: {failure}")]
     if invalid:
@@ -214,22 +295,37 @@ def _read_cells(file: str, data: bytes, table: Table, pool: ThreadPoolExecutor) 
     return cells.select(table.field_names), problems
 
 
-def read_table(repo: Repository, table: Table, pool: ThreadPoolExecutor | None = None) -> tuple[TableData | None, list[Problem]]:
+def read_table(
+    repo: Repository, table: Table, pool: ThreadPoolExecutor | None = None
+) -> tuple[TableData | None, list[Problem]]:
     """The table from its CSV file (None when it cannot be read), and every problem found on the way.
     The byte checks, the quoting check and the parse each read the whole file, and the columns are
     typed one by one: `pool` (two workers of its own when not given) runs them side by side."""
     path = repo.csv_path(table.name)
     file = repo.relative(path)
     if path.is_symlink() or not path.is_file():
-        return None, [Problem(file, None, None, None, "file-missing", None, "the table's CSV file is missing (or is a symlink)")]
+        return None, [
+            Problem(file, None, None, None, "file-missing", None, "the table's CSV file is missing (or is a symlink)")
+        ]
     size = path.stat().st_size
     if size > repository.MAX_FILE_BYTES:
-        return None, [Problem(file, None, None, None, "file-size", str(size), f"the file is larger than {repository.MAX_FILE_BYTES} bytes")]
+        return None, [
+            Problem(
+                file,
+                None,
+                None,
+                None,
+                "file-size",
+                str(size),
+                f"the file is larger than {repository.MAX_FILE_BYTES} bytes",
+            )
+        ]
     original = path.read_bytes()
-    data = original  # a carriage return is reported by the byte checks; the table is read as LF, so that fmt can rewrite it
+    # a carriage return is reported by the byte checks; the table is read as LF, so that fmt can rewrite it
+    data = original
     if b"\r" in original:
         data = original.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    with (nullcontext(pool) if pool is not None else ThreadPoolExecutor(max_workers=2)) as pool:
+    with nullcontext(pool) if pool is not None else ThreadPoolExecutor(max_workers=2) as pool:
         byte_checks = pool.submit(_byte_problems, file, original)
         cells, more = _read_cells(file, data, table, pool)
         problems = byte_checks.result()
@@ -238,7 +334,9 @@ def read_table(repo: Repository, table: Table, pool: ThreadPoolExecutor | None =
         if cells is None:
             return None, problems + more
         typed, bad_cells = [], {}
-        for f, (values, bad) in zip(table.fields, pool.map(lambda f: parse_column(cells.column(f.name), f.type), table.fields)):
+        for f, (values, bad) in zip(
+            table.fields, pool.map(lambda f: parse_column(cells.column(f.name), f.type), table.fields)
+        ):
             typed.append(values)
             if f.type != "string" and (rows := kernels.true_rows(bad)):
                 bad_cells[f.name] = set(rows)

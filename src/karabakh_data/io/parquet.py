@@ -12,8 +12,16 @@ import pyarrow.parquet as pq
 from ..model.generate import arrow_schema
 from ..model.schemas import Table
 
-PARQUET_SETTINGS = dict(compression="zstd", compression_level=3, use_dictionary=True, write_statistics=True,
-                        row_group_size=1 << 20, data_page_version="1.0", version="2.6", store_schema=True)
+PARQUET_SETTINGS = dict(
+    compression="zstd",
+    compression_level=3,
+    use_dictionary=True,
+    write_statistics=True,
+    row_group_size=1 << 20,
+    data_page_version="1.0",
+    version="2.6",
+    store_schema=True,
+)
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 
 

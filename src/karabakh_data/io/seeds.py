@@ -16,7 +16,7 @@ SOURCE_ID = re.compile(r"[0-9]{3}_[0-9a-f]{16}")
 MAX_SEED_BYTES = 64 * 1024 * 1024  # a news article is a few kilobytes; a seed is refused above this
 
 
-def seed_path(repo: Repository, source_id) -> Path | None:
+def seed_path(repo: Repository, source_id: object) -> Path | None:
     """The seed file of a source id, or None when the id is malformed or the file is not a regular
     file directly inside seeds/ (a crafted id must never read a file elsewhere)."""
     if not isinstance(source_id, str) or not SOURCE_ID.fullmatch(source_id):
@@ -35,7 +35,7 @@ class SourceTexts:
         self.raw = {source_id: data for source_id, data in raw.items() if kernels.utf8_error(data) is None}
         self._texts: dict[str, str] = {}
 
-    def __contains__(self, source_id) -> bool:
+    def __contains__(self, source_id: object) -> bool:
         return source_id in self.raw
 
     def __iter__(self):
@@ -46,13 +46,15 @@ class SourceTexts:
             self._texts[source_id] = self.raw[source_id].decode("utf-8")
         return self._texts[source_id]
 
-    def get(self, source_id) -> str | None:
+    def get(self, source_id: object) -> str | None:
         return self.text(source_id) if source_id in self.raw else None
 
     def chars(self, source_id: str) -> int:
         """The text's length in characters: its bytes but the continuation bytes of UTF-8."""
         data = self.raw[source_id]
-        return len(data) - (0 if data.isascii() else int(np.count_nonzero((np.frombuffer(data, np.uint8) & 0xC0) == 0x80)))
+        return len(data) - (
+            0 if data.isascii() else int(np.count_nonzero((np.frombuffer(data, np.uint8) & 0xC0) == 0x80))
+        )
 
 
 def read_seeds(repo: Repository) -> SourceTexts:

@@ -66,8 +66,8 @@ def csv_rows(columns: list[pa.Array], quotable: list[bool]) -> memoryview:
     empty = {"null_handling": "replace", "null_replacement": ""}
     cells[-1] = pc.binary_join_element_wise(cells[-1], pa.scalar("\n", text), pa.scalar("", text), **empty)
     lines = pc.binary_join_element_wise(*cells, pa.scalar(",", text), **empty)
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + rows + 1]
-    return memoryview(lines.buffers()[2]).cast("B")[int(offsets[0]):int(offsets[-1])]
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + rows + 1]
+    return memoryview(lines.buffers()[2]).cast("B")[int(offsets[0]) : int(offsets[-1])]
 
 
 def canonical_length(names: list[str], columns: list[pa.Array | pa.ChunkedArray], quotable: list[bool]) -> int:
@@ -77,7 +77,7 @@ def canonical_length(names: list[str], columns: list[pa.Array | pa.ChunkedArray]
     rows = len(columns[0]) if columns else 0
     size = len(header_line(names)) + rows * len(columns)
     for column, may in zip(columns, quotable):
-        for chunk in (column.chunks if isinstance(column, pa.ChunkedArray) else [column]):
+        for chunk in column.chunks if isinstance(column, pa.ChunkedArray) else [column]:
             raw = kernels.value_bytes(chunk)
             size += len(raw)
             if may and any(character in raw for character in QUOTED_CHARACTERS):
@@ -93,8 +93,9 @@ def key_order(typed: pa.Table, key: tuple[str, ...]) -> pa.Array | None:
     return None if np.array_equal(order.to_numpy(), np.arange(len(order))) else order
 
 
-def csv_pieces(names: list[str], columns: list[pa.Array | pa.ChunkedArray], quotable: list[bool],
-               order: pa.Array | None = None) -> Iterator[bytes | memoryview]:
+def csv_pieces(
+    names: list[str], columns: list[pa.Array | pa.ChunkedArray], quotable: list[bool], order: pa.Array | None = None
+) -> Iterator[bytes | memoryview]:
     """The whole CSV file, piece by piece: the header line, then the rows (in `order` when given) a
     slice at a time."""
     yield header_line(names)

@@ -1,181 +1,58 @@
-"""What every Table Schema type and constraint keyword means for each artifact generated from the
-schemas: the Arrow type of the Parquet files, the pandas dtype of load(), the SQLite column and
-CHECK, the pandera check of the published contract, the Arrow kernel validate runs, the rule and
-message of the problem it reports, and the codebook's wording. A new type or constraint keyword is
-an entry here; schemas.py accepts exactly the keywords listed here.
-"""
+"""The artifacts generated from a table's schema: its Arrow schema, its pandera contract, its SQLite
+table and the codebook's constraints column, each assembled from what keywords.py says of every
+type and constraint keyword of its fields."""
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-import pyarrow.compute as pc
+
+from .keywords import CONSTRAINTS, TYPES, pandera_module
+from .schemas import Field, Table
 
 if TYPE_CHECKING:
-    from .schemas import Field, Table
-
-
-@dataclass(frozen=True)
-class TypeSpec:
-    arrow: pa.DataType
-    pandas: str  # the dtype load() gives the column
-    sql: str  # the SQLite column type (STRICT tables)
-    lexical: str | None  # the one spelling validate accepts in a CSV cell, and fmt writes (a regular expression)
-    hint: str  # what to write, said when a cell does not parse
-    sql_check: str  # CHECK on a present value, with {c} for the column
-
-
-TYPES = {
-    "string": TypeSpec(pa.string(), "str", "TEXT", None, "", "typeof({c}) = 'text'"),
-    "integer": TypeSpec(pa.int64(), "Int64", "INTEGER", r"^-?[0-9]{1,18}$",
-                        " (write at most 18 digits, no sign but '-', no point)", "typeof({c}) = 'integer'"),
-    "number": TypeSpec(pa.float64(), "Float64", "REAL", r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$",
-                       " (write a finite decimal number with a point)", "typeof({c}) IN ('integer', 'real')"),
-    "boolean": TypeSpec(pa.bool_(), "boolean", "INTEGER", r"^(true|false)$", " (write true or false)", "{c} IN (0, 1)"),
-    # date({c}, '+0 days') normalises 02-30 away: only a real calendar date equals it
-    # a date is YYYY-MM-DD of a real calendar date from year 1 to 9999: the way it is spelled back (io/csvfile.parse_column)
-    "date": TypeSpec(pa.date32(), "datetime64[ms]", "TEXT", None,
-                     " (write YYYY-MM-DD, a real calendar date)", "date({c}, '+0 days') IS {c}"),
-}
-
-
-def _sql_text(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _is_count(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _is_text_list(value) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value) and len(set(value)) == len(value)
-
-
-def _is_pattern(value) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        re.compile(value)
-    except re.error:
-        return False
-    return True
-
-
-def _byte_lengths(column) -> tuple[int, int]:
-    """The shortest and the longest value's length in bytes (0, 0 when there is none)."""
-    bounds = pc.min_max(pc.binary_length(column))
-    return bounds["min"].as_py() or 0, bounds["max"].as_py() or 0
-
-
-def _shorter_than(column, least: int):
-    # a value of n bytes has between n/4 (UTF-8) and n characters: the bytes settle most columns
-    if -(-_byte_lengths(column)[0] // 4) >= least:
-        return None
-    return pc.less(pc.utf8_length(column), least)
-
-
-def _longer_than(column, most: int):
-    if _byte_lengths(column)[1] <= most:
-        return None
-    return pc.greater(pc.utf8_length(column), most)
-
-
-@dataclass(frozen=True)
-class Constraint:
-    """One Table Schema constraint keyword. `violates(column, value)` is true where a value breaks
-    it (None when no value does); what it says of a null does not matter (`required` covers empty cells)."""
-
-    keyword: str
-    rule: str  # the rule of the problem validate reports
-    types: tuple[str, ...]  # the field types it applies to
-    is_valid_argument: Callable[[object], bool]
-    argument: str  # what the argument must be, said when it is not
-    message: Callable[[object], str]
-    violates: Callable[[pa.Array, object], pa.Array | None]
-    pandera: Callable[[object], object]  # the pandera Check (pandera imported by the caller)
-    sql: Callable[[str, object], str]  # the SQLite CHECK on a present value of column c
-    codebook: Callable[[object], str]
-
-
-def _pandera():
     import pandera.pandas as pandera
-
-    return pandera
-
-
-CONSTRAINTS = {c.keyword: c for c in (
-    Constraint("enum", "enum", ("string",), _is_text_list, "a list of distinct strings",
-               lambda v: f"must be one of {list(v)}",
-               lambda col, v: pc.invert(pc.is_in(col, value_set=pa.array(list(v), pa.string()))),
-               lambda v: _pandera().Check.isin(list(v)),
-               lambda c, v: f"{c} IN ({', '.join(_sql_text(x) for x in v)})",
-               lambda v: "enum"),
-    # Table Schema patterns match the whole value (XML Schema semantics)
-    Constraint("pattern", "pattern", ("string",), _is_pattern, "a regular expression",
-               lambda v: f"must match the pattern {v}",
-               lambda col, v: pc.invert(pc.match_substring_regex(col, f"^(?:{v})$")),
-               lambda v: _pandera().Check.str_matches(f"^(?:{v})$"),
-               lambda c, v: "",  # SQLite has no regular expressions: validate enforces it
-               lambda v: f"pattern `{v}`"),
-    Constraint("minLength", "length", ("string",), _is_count, "a whole number >= 0",
-               lambda v: f"must be at least {v} characters long",
-               _shorter_than,
-               lambda v: _pandera().Check.str_length(min_value=v),
-               lambda c, v: f"length({c}) >= {v}",
-               lambda v: f"minLength {v}"),
-    Constraint("maxLength", "length", ("string",), _is_count, "a whole number >= 0",
-               lambda v: f"must be at most {v} characters long",
-               _longer_than,
-               lambda v: _pandera().Check.str_length(max_value=v),
-               lambda c, v: f"length({c}) <= {v}",
-               lambda v: f"maxLength {v}"),
-    Constraint("minimum", "minimum", ("integer", "number"), _is_number, "a number",
-               lambda v: f"must be >= {v}",
-               lambda col, v: pc.less(col, v),
-               lambda v: _pandera().Check.ge(v),
-               lambda c, v: f"{c} >= {v}",
-               lambda v: f"minimum {v}"),
-    Constraint("maximum", "maximum", ("integer", "number"), _is_number, "a number",
-               lambda v: f"must be <= {v}",
-               lambda col, v: pc.greater(col, v),
-               lambda v: _pandera().Check.le(v),
-               lambda c, v: f"{c} <= {v}",
-               lambda v: f"maximum {v}"),
-)}
-# Constraint keywords that are not value checks: required, and unique (keys are checked on whole tables).
-KEY_CONSTRAINTS = ("required", "unique")
 
 
 def arrow_schema(table: Table) -> pa.Schema:
     """The Arrow schema of a published table: types, nullability and descriptions from the Table
     Schema, and the Table Schema itself in the metadata. Controlled values are plain strings: a
     vocabulary's values join with the columns that use them in every engine."""
-    fields = [pa.field(f.name, TYPES[f.type].arrow, nullable=not table.is_required(f.name), metadata={"description": f.description})
-              for f in table.fields]
+    fields = [
+        pa.field(
+            f.name, TYPES[f.type].arrow, nullable=not table.is_required(f.name), metadata={"description": f.description}
+        )
+        for f in table.fields
+    ]
     table_schema = json.dumps(table.descriptor, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return pa.schema(fields, metadata={"table_schema": table_schema, "description": table.description})
 
 
-def pandera_schema(table: Table):
+def pandera_schema(table: Table) -> pandera.DataFrameSchema:
     """The published pandera contract of a table (pandas dtypes of load(), every constraint)."""
-    pandera = _pandera()
+    pandera = pandera_module()
     columns = {}
     single_key = table.primary_key[0] if len(table.primary_key) == 1 else None
     for f in table.fields:
         checks = [CONSTRAINTS[keyword].pandera(value) for keyword, value in f.constraints]
-        columns[f.name] = pandera.Column(TYPES[f.type].pandas, checks, nullable=not table.is_required(f.name),
-                                         unique=f.unique or f.name == single_key, coerce=False, description=f.description)
-    return pandera.DataFrameSchema(columns, strict=True, ordered=True, name=table.name,
-                                   unique=list(table.primary_key) if single_key is None else None, report_duplicates="all")
+        columns[f.name] = pandera.Column(
+            TYPES[f.type].pandas,
+            checks,
+            nullable=not table.is_required(f.name),
+            unique=f.unique or f.name == single_key,
+            coerce=False,
+            description=f.description,
+        )
+    return pandera.DataFrameSchema(
+        columns,
+        strict=True,
+        ordered=True,
+        name=table.name,
+        unique=list(table.primary_key) if single_key is None else None,
+        report_duplicates="all",
+    )
 
 
 def _sql_name(name: str) -> str:
@@ -184,16 +61,21 @@ def _sql_name(name: str) -> str:
 
 def create_table_sql(table: Table) -> str:
     """CREATE TABLE for SQLite: types, NOT NULL, UNIQUE, CHECK constraints, primary and foreign keys."""
-    lines = [f"  {_sql_name(f.name)} {TYPES[f.type].sql}{' NOT NULL' if table.is_required(f.name) else ''}{' UNIQUE' if f.unique else ''}"
-             for f in table.fields]
+    lines = [
+        f"  {_sql_name(f.name)} {TYPES[f.type].sql}"
+        f"{' NOT NULL' if table.is_required(f.name) else ''}{' UNIQUE' if f.unique else ''}"
+        for f in table.fields
+    ]
     for f in table.fields:
         c = _sql_name(f.name)
         checks = [TYPES[f.type].sql_check.format(c=c)] + [CONSTRAINTS[k].sql(c, v) for k, v in f.constraints]
         lines += [f"  CHECK ({c} IS NULL OR ({check}))" for check in checks if check]
     lines.append(f"  PRIMARY KEY ({', '.join(map(_sql_name, table.primary_key))})")
     for fk in table.foreign_keys:
-        lines.append(f"  FOREIGN KEY ({', '.join(map(_sql_name, fk.fields))}) REFERENCES {_sql_name(fk.resource)} "
-                     f"({', '.join(map(_sql_name, fk.reference_fields))})")
+        lines.append(
+            f"  FOREIGN KEY ({', '.join(map(_sql_name, fk.fields))}) REFERENCES {_sql_name(fk.resource)} "
+            f"({', '.join(map(_sql_name, fk.reference_fields))})"
+        )
     return f"CREATE TABLE {_sql_name(table.name)} (\n" + ",\n".join(lines) + "\n) STRICT"
 
 

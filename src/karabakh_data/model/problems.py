@@ -31,8 +31,10 @@ RULES = {
     "header-order": "columns are in schema order",
     "not-canonical": "the file is exactly what `karabakh-data fmt` writes",
     "descriptor": "datapackage.json is valid JSON",
-    "not-built": "export reads only published files that datapackage.json records (a build made them from the current CSV files)",
-    "descriptor-path": "every path in datapackage.json is a relative path to a regular file inside the repository: no URL, no '..', no symlink",
+    "not-built": "export reads only published files that datapackage.json records "
+    "(a build made them from the current CSV files)",
+    "descriptor-path": "every path in datapackage.json is a relative path to a regular file inside the repository: "
+    "no URL, no '..', no symlink",
     "schema": "a Table Schema uses only understood keywords and is consistent with the others",
     # schema constraints (generated pandera checks)
     "type": "a cell parses as its field's type (integer, number, boolean, ISO date)",
@@ -133,8 +135,11 @@ def format_text(problems: list[Problem]) -> str:
 
 def format_json(problems: list[Problem]) -> str:
     """Stable shape: {"valid": bool, "count": n, "problems": [{file, line, record, field, rule, value, message}]}."""
-    return json.dumps({"valid": not problems, "count": len(problems), "problems": [p.as_dict() for p in problems]},
-                      indent=2, ensure_ascii=False)
+    return json.dumps(
+        {"valid": not problems, "count": len(problems), "problems": [p.as_dict() for p in problems]},
+        indent=2,
+        ensure_ascii=False,
+    )
 
 
 def _escape_github(text: str, is_property: bool = False) -> str:
@@ -150,7 +155,9 @@ def format_github(problems: list[Problem]) -> str:
         if p.line:
             props.append(f"line={p.line}")
         props.append(f"title={_escape_github(p.rule, True)}")
-        lines.append(f"::error {','.join(props)}::{_escape_github(_subject(p) + p.message + ' (value: ' + _clip(p.value) + ')')}")
+        lines.append(
+            f"::error {','.join(props)}::{_escape_github(_subject(p) + p.message + ' (value: ' + _clip(p.value) + ')')}"
+        )
     lines.append(f"{len(problems)} problem(s)")
     return "\n".join(lines)
 

@@ -20,7 +20,7 @@ class Repository:
     root: Path
 
     @classmethod
-    def find(cls, root: str | Path | None = None) -> "Repository":
+    def find(cls, root: str | Path | None = None) -> Repository:
         """The repository at `root`, or the one containing the current directory."""
         if root is not None:
             candidate = Path(root).resolve()
@@ -31,7 +31,9 @@ class Repository:
         for candidate in (here, *here.parents):
             if (candidate / MARKER).is_file():
                 return cls(candidate)
-        raise RepositoryNotFound(f"no karabakh-data repository (a folder with {MARKER}) at or above {here}; use --root PATH")
+        raise RepositoryNotFound(
+            f"no karabakh-data repository (a folder with {MARKER}) at or above {here}; use --root PATH"
+        )
 
     @property
     def schemas_dir(self) -> Path:
@@ -71,7 +73,9 @@ class Repository:
             return str(path)
 
 
-MAX_FILE_BYTES = 1024 * 1024 * 1024  # room for ACLED-size tables (2M events is about 0.6 GB); above that, refuse before reading
+MAX_FILE_BYTES = (
+    1024 * 1024 * 1024
+)  # room for ACLED-size tables (2M events is about 0.6 GB); above that, refuse before reading
 
 
 def sha256_hex(data: bytes) -> str:

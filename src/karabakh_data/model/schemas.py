@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .generate import CONSTRAINTS, TYPES
+from .keywords import CONSTRAINTS, TYPES
 
 PACKAGE_FILE = "_package.json"
 TABLE_GROUPS = ("source", "coded", "link", "enrichment", "registry", "vocabulary", "view")
@@ -53,7 +53,7 @@ class Field:
     crosswalk: tuple[tuple[str, str], ...] = ()
     derivation: str | None = None  # views only: how the column is derived from the tables
 
-    def constraint(self, keyword: str):
+    def constraint(self, keyword: str) -> object:
         return next((value for k, value in self.constraints if k == keyword), None)
 
 
@@ -121,7 +121,7 @@ class Package:
         return None
 
 
-def _check_keys(path: str, obj, allowed: set, what: str, field: str | None = None) -> None:
+def _check_keys(path: str, obj: object, allowed: set, what: str, field: str | None = None) -> None:
     if not isinstance(obj, dict):
         raise SchemaError(path, f"{what} must be a JSON object, got {type(obj).__name__}", field)
     unknown = sorted(set(obj) - allowed)
@@ -129,7 +129,7 @@ def _check_keys(path: str, obj, allowed: set, what: str, field: str | None = Non
         raise SchemaError(path, f"unknown {what} keyword(s) {unknown}; known: {sorted(allowed)}", field)
 
 
-def _text(path: str, value, what: str, field: str | None = None) -> str:
+def _text(path: str, value: object, what: str, field: str | None = None) -> str:
     if not isinstance(value, str) or not value.strip():
         raise SchemaError(path, f"{what} must be non-empty text", field)
     return value
@@ -150,39 +150,58 @@ def _parse_constraints(path: str, name: str, kind: str, cons: dict) -> tuple[boo
             raise SchemaError(path, f"{keyword} must be {constraint.argument}, got {cons[keyword]!r}", name)
         values.append((keyword, tuple(cons[keyword]) if isinstance(cons[keyword], list) else cons[keyword]))
     if kind == "string" and "maxLength" not in cons:
-        raise SchemaError(path, "every string field needs a maxLength (an unbounded cell is a denial-of-service risk)", name)
+        raise SchemaError(
+            path, "every string field needs a maxLength (an unbounded cell is a denial-of-service risk)", name
+        )
     return cons.get("required", False), cons.get("unique", False), tuple(values)
 
 
-def _parse_field(path: str, raw) -> Field:
+def _parse_field(path: str, raw: object) -> Field:
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not NAME.fullmatch(raw["name"]):
-        raise SchemaError(path, f"a field must be an object with a name of lowercase ASCII letters, digits and '_', got {str(raw)[:80]!r}")
+        raise SchemaError(
+            path,
+            f"a field must be an object with a name of lowercase ASCII letters, digits and '_', got {str(raw)[:80]!r}",
+        )
     name = raw["name"]
     _check_keys(path, raw, FIELD_KEYS, "field", name)
     if raw.get("type") not in TYPES:
         raise SchemaError(path, f"type {raw.get('type')!r} is not supported; supported: {sorted(TYPES)}", name)
     required, unique, constraints = _parse_constraints(path, name, raw["type"], raw.get("constraints", {}))
     crosswalk = raw.get("x-crosswalk", {})
-    if not isinstance(crosswalk, dict) or set(crosswalk) - CROSSWALK_KEYS or not all(isinstance(v, str) and v for v in crosswalk.values()):
+    if (
+        not isinstance(crosswalk, dict)
+        or set(crosswalk) - CROSSWALK_KEYS
+        or not all(isinstance(v, str) and v for v in crosswalk.values())
+    ):
         raise SchemaError(path, f"x-crosswalk must map some of {sorted(CROSSWALK_KEYS)} to text", name)
     derivation = raw.get("x-derivation")
     if derivation is not None:
         _text(path, derivation, "x-derivation (how a view column is derived, or why it cannot be)", name)
     enrichment = raw.get("x-enrichment")
     if enrichment not in (None, ENRICHMENT_ALWAYS, ENRICHMENT_BY_ORIGIN):
-        raise SchemaError(path, f"x-enrichment must be {ENRICHMENT_ALWAYS!r} or {ENRICHMENT_BY_ORIGIN!r}, got {enrichment!r}", name)
-    return Field(name=name, type=raw["type"], description=_text(path, raw.get("description"), "the description", name),
-                 required=required, unique=unique, constraints=constraints, enrichment=enrichment,
-                 crosswalk=tuple(crosswalk.items()), derivation=derivation)
+        raise SchemaError(
+            path, f"x-enrichment must be {ENRICHMENT_ALWAYS!r} or {ENRICHMENT_BY_ORIGIN!r}, got {enrichment!r}", name
+        )
+    return Field(
+        name=name,
+        type=raw["type"],
+        description=_text(path, raw.get("description"), "the description", name),
+        required=required,
+        unique=unique,
+        constraints=constraints,
+        enrichment=enrichment,
+        crosswalk=tuple(crosswalk.items()),
+        derivation=derivation,
+    )
 
 
-def _names(path: str, value, what: str) -> tuple[str, ...]:
+def _names(path: str, value: object, what: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise SchemaError(path, f"{what} must be a non-empty list of field names")
     return tuple(value)
 
 
-def parse_table(name: str, group: str, raw, path: str) -> Table:
+def parse_table(name: str, group: str, raw: object, path: str) -> Table:
     _check_keys(path, raw, SCHEMA_KEYS, "schema")
     description = _text(path, raw.get("description"), "the table's description")
     if not isinstance(raw.get("fields"), list):
@@ -200,17 +219,22 @@ def parse_table(name: str, group: str, raw, path: str) -> Table:
     for fk in raw.get("foreignKeys", []):
         _check_keys(path, fk, {"fields", "reference"}, "foreignKey")
         _check_keys(path, fk.get("reference"), {"resource", "fields"}, "foreignKey reference")
-        key = ForeignKey(_names(path, fk.get("fields"), "foreignKey fields"), _text(path, fk["reference"].get("resource"), "reference.resource"),
-                         _names(path, fk["reference"].get("fields"), "reference fields"))
+        key = ForeignKey(
+            _names(path, fk.get("fields"), "foreignKey fields"),
+            _text(path, fk["reference"].get("resource"), "reference.resource"),
+            _names(path, fk["reference"].get("fields"), "reference fields"),
+        )
         if any(f not in names for f in key.fields) or len(key.fields) != len(key.reference_fields):
-            raise SchemaError(path, f"foreign key {list(key.fields)} must name existing fields, as many as it references")
+            raise SchemaError(
+                path, f"foreign key {list(key.fields)} must name existing fields, as many as it references"
+            )
         fks.append(key)
     if any(f.enrichment == ENRICHMENT_BY_ORIGIN for f in fields) and ENRICHMENT_BY_ORIGIN not in names:
         raise SchemaError(path, f"x-enrichment {ENRICHMENT_BY_ORIGIN!r} needs a {ENRICHMENT_BY_ORIGIN} field")
     return Table(name, group, description, fields, pk, fks, raw)
 
 
-def read_json(path: Path, what: str):
+def read_json(path: Path, what: str) -> object:
     """A JSON file, refused when it is too large, too deeply nested or not JSON."""
     try:
         if path.is_symlink() or not path.is_file():
@@ -234,15 +258,23 @@ def load_package(schemas_dir: Path) -> Package:
         _check_keys(str(meta_path), entry, {"name", "group"}, "table entry")
         name, group = entry.get("name"), entry.get("group")
         if not isinstance(name, str) or not NAME.fullmatch(name) or group not in TABLE_GROUPS or name in package.tables:
-            raise SchemaError(str(meta_path), f"table {str(name)[:80]!r} needs a unique name of lowercase ASCII letters, digits "
-                                              f"and '_', and one of the groups {TABLE_GROUPS}")
+            raise SchemaError(
+                str(meta_path),
+                f"table {str(name)[:80]!r} needs a unique name of lowercase ASCII letters, digits "
+                f"and '_', and one of the groups {TABLE_GROUPS}",
+            )
         path = schemas_dir / ("views" if group == VIEW_GROUP else "") / f"{name}.json"
         package.tables[name] = parse_table(name, group, read_json(path, "schema"), str(path))
     listed = set(package.tables)
-    on_disk = {p.stem for p in [*schemas_dir.glob("*.json"), *schemas_dir.glob("views/*.json")] if p.name != PACKAGE_FILE}
+    on_disk = {
+        p.stem for p in [*schemas_dir.glob("*.json"), *schemas_dir.glob("views/*.json")] if p.name != PACKAGE_FILE
+    }
     if on_disk != listed:
-        raise SchemaError(str(meta_path), f"schema files and listed tables differ: not listed {sorted(on_disk - listed)}, "
-                                          f"listed without a file {sorted(listed - on_disk)}")
+        raise SchemaError(
+            str(meta_path),
+            f"schema files and listed tables differ: not listed {sorted(on_disk - listed)}, "
+            f"listed without a file {sorted(listed - on_disk)}",
+        )
     _link(package, str(meta_path))
     return package
 
@@ -259,27 +291,63 @@ def _check_registry(package: Package, where: str) -> None:
             signature = tuple(getattr(f, a) for a in REGISTRY_ATTRIBUTES)
             owner, expected = first.setdefault(f.name, (table.name, signature))
             if signature != expected:
-                raise SchemaError(where, f"field {f.name!r} differs between {owner} and {table.name} ({expected} against {signature}): "
-                                         "the same column name must mean the same thing in every table")
+                raise SchemaError(
+                    where,
+                    f"field {f.name!r} differs between {owner} and {table.name} ({expected} against {signature}): "
+                    "the same column name must mean the same thing in every table",
+                )
 
 
 # Columns the cross-table rules and the views compute with, and the types they rely on: a schema
 # edit that changes one would otherwise surface as a crash instead of a message.
 RULE_TYPES = {
-    "events": {"event_id": "string", "date_start": "date", "date_end": "date", "fatalities_low": "integer", "fatalities_best": "integer",
-               "fatalities_high": "integer", "char_start": "integer", "char_end": "integer", "quote": "string",
-               "factuality": "string", "claimed_by_actor_id": "string", "date_precision": "string", "date_origin": "string"},
+    "events": {
+        "event_id": "string",
+        "date_start": "date",
+        "date_end": "date",
+        "fatalities_low": "integer",
+        "fatalities_best": "integer",
+        "fatalities_high": "integer",
+        "char_start": "integer",
+        "char_end": "integer",
+        "quote": "string",
+        "factuality": "string",
+        "claimed_by_actor_id": "string",
+        "date_precision": "string",
+        "date_origin": "string",
+    },
     "event_actors": {"event_id": "string", "actor_id": "string", "role": "string"},
     "locations": {"latitude": "number", "longitude": "number", "geo_precision": "string"},
-    "sources": {"source_id": "string", "text_chars": "integer", "text_sha256": "string", "path": "string", "title": "string"},
-    "enrichments": {"table_name": "string", "record_id": "string", "field_name": "string", "value": "string", "basis_type": "string"},
+    "sources": {
+        "source_id": "string",
+        "text_chars": "integer",
+        "text_sha256": "string",
+        "path": "string",
+        "title": "string",
+    },
+    "enrichments": {
+        "table_name": "string",
+        "record_id": "string",
+        "field_name": "string",
+        "value": "string",
+        "basis_type": "string",
+    },
     "retired_ids": {"retired_id": "string", "table_name": "string"},
-    "vocab_date_precision": {"date_precision": "string", "min_span_days": "integer", "max_span_days": "integer", "has_dates": "boolean",
-                             "boundary": "string"},
+    "vocab_date_precision": {
+        "date_precision": "string",
+        "min_span_days": "integer",
+        "max_span_days": "integer",
+        "has_dates": "boolean",
+        "boundary": "string",
+    },
     "vocab_factuality": {"factuality": "string", "requires_claimant": "boolean", "allows_acled": "boolean"},
     "vocab_geo_precision": {"geo_precision": "string", "has_coordinates": "boolean"},
     "vocab_basis_type": {"basis_type": "string", "requires_reference": "boolean"},
-    "vocab_acled_sub_event_type": {"acled_event_type": "string", "acled_sub_event_type": "string", "acled_disorder_type": "string"},
+    "vocab_acled_sub_event_type": {
+        "acled_event_type": "string",
+        "acled_sub_event_type": "string",
+        "acled_disorder_type": "string",
+    },
 }
 
 
@@ -288,9 +356,15 @@ def _check_rule_types(package: Package, where: str) -> None:
         table = package.tables.get(table_name)
         for name, kind in fields.items():
             if table is None or not table.has_field(name) or table.field(name).type != kind:
-                raise SchemaError(where, f"{table_name}.{name} must exist with type {kind}: the validation rules compute with it")
+                raise SchemaError(
+                    where, f"{table_name}.{name} must exist with type {kind}: the validation rules compute with it"
+                )
     for table in package.tables.values():
-        if table.group != VOCABULARY_GROUP and table.primary_key != (table.field_names[0],) and table.group in ("coded", "enrichment"):
+        if (
+            table.group != VOCABULARY_GROUP
+            and table.primary_key != (table.field_names[0],)
+            and table.group in ("coded", "enrichment")
+        ):
             raise SchemaError(where, f"{table.name}: a coded table's primary key is its first column alone")
 
 
@@ -304,4 +378,7 @@ def _link(package: Package, where: str) -> None:
             if target is None or target.group == VIEW_GROUP:
                 raise SchemaError(where, f"{table.name}: foreign key to unknown table {fk.resource!r}")
             if any(not target.has_field(f) for f in fk.reference_fields):
-                raise SchemaError(where, f"{table.name}: foreign key {fk.fields} -> {fk.resource}{fk.reference_fields} names unknown fields")
+                raise SchemaError(
+                    where,
+                    f"{table.name}: foreign key {fk.fields} -> {fk.resource}{fk.reference_fields} names unknown fields",
+                )

@@ -12,6 +12,7 @@ import pyarrow as pa
 from ..model.generate import create_table_sql
 from ..model.schemas import Package, Table
 
+
 def _insert_order(tables: list[Table]) -> list[Table]:
     """Referenced tables first, so that every insert satisfies its foreign keys."""
     by_name, done, order = {t.name: t for t in tables}, set(), []
@@ -70,7 +71,9 @@ def write_sqlite(package: Package, tables: dict[str, pa.Table], path: Path) -> N
             connection.execute(create_table_sql(table))
         for table in ordered:
             placeholders = ", ".join("?" for _ in table.fields)
-            connection.executemany(f"INSERT INTO \"{table.name}\" VALUES ({placeholders})", _rows(table, tables[table.name]))
+            connection.executemany(
+                f'INSERT INTO "{table.name}" VALUES ({placeholders})', _rows(table, tables[table.name])
+            )
         connection.commit()
         connection.execute("VACUUM")
     finally:

@@ -49,7 +49,9 @@ def canonical_text(data: TableData, texts: SourceTexts) -> tuple[str, list[Probl
     """The canonical file content of a readable table, offsets filled, and the quotes it could not place."""
     columns = data.canonical_columns()
     problems = _fill_offsets(data, columns, texts) if data.table.has_evidence else []
-    return b"".join(csv_pieces(data.table.field_names, columns, data.quotable(), data.key_order)).decode("utf-8"), problems
+    return b"".join(csv_pieces(data.table.field_names, columns, data.quotable(), data.key_order)).decode(
+        "utf-8"
+    ), problems
 
 
 def format_repository(repo: Repository, check: bool = False) -> FmtResult:
@@ -71,8 +73,12 @@ def format_repository(repo: Repository, check: bool = False) -> FmtResult:
         result.problems += problems
         current = repo.csv_path(table.name).read_bytes().decode("utf-8")
         if text != current:
-            diff = difflib.unified_diff(current.splitlines(keepends=True), text.splitlines(keepends=True),
-                                        fromfile=f"a/{data.file}", tofile=f"b/{data.file}")
+            diff = difflib.unified_diff(
+                current.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                fromfile=f"a/{data.file}",
+                tofile=f"b/{data.file}",
+            )
             result.changed[data.file] = "".join(diff)
             if not check:
                 write_text_atomically(repo.csv_path(table.name), text)

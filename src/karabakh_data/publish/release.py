@@ -14,8 +14,14 @@ from ..model.schemas import Package
 
 def release_files(repo: Repository, package: Package, data: dict[str, TableData]) -> dict[str, str]:
     """The content of the two release records for the current state."""
-    ids = sorted({(table, v) for source in (read_released_ids(repo), current_ids(data))
-                  for table, values in source.items() for v in values.to_pylist()})
+    ids = sorted(
+        {
+            (table, v)
+            for source in (read_released_ids(repo), current_ids(data))
+            for table, values in source.items()
+            for v in values.to_pylist()
+        }
+    )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["table_name", "record_id"])

@@ -31,7 +31,7 @@ def column(data: TableData, name: str) -> pa.Array:
     return kernels.one_chunk(data.column(name))
 
 
-def positions(keys, table_keys) -> np.ndarray:
+def positions(keys: kernels.Column, table_keys: kernels.Column) -> np.ndarray:
     """Row of each key in table_keys (-1 where it is null or absent)."""
     return pc.fill_null(pc.index_in(keys, value_set=table_keys), -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
@@ -41,7 +41,7 @@ def take(column: pa.Array, rows: np.ndarray) -> pa.Array:
     return pc.take(column, pa.array(rows, pa.int64(), mask=rows < 0))
 
 
-def _where(mask, values) -> pa.Array:
+def _where(mask: kernels.Column, values: kernels.Column | object) -> kernels.Column:
     """values where mask holds, null elsewhere."""
     values = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.scalar(values)
     return pc.if_else(pc.fill_null(mask, False), values, pa.scalar(None, values.type))
@@ -77,8 +77,12 @@ def _sides(data: dict[str, TableData], event_ids: pa.Array) -> dict[int, tuple[n
     side[event < 0] = 0
     n = len(event_ids)
     has = {s: np.bincount(event[side == s], minlength=n)[:n] > 0 for s in (1, 2)}
-    participant = np.flatnonzero(pc.fill_null(pc.equal(role, PARTICIPANT), False).to_numpy(zero_copy_only=False) & (event >= 0))
-    first_participant = np.r_[True, event[participant][1:] != event[participant][:-1]] if len(participant) else np.zeros(0, bool)
+    participant = np.flatnonzero(
+        pc.fill_null(pc.equal(role, PARTICIPANT), False).to_numpy(zero_copy_only=False) & (event >= 0)
+    )
+    first_participant = (
+        np.r_[True, event[participant][1:] != event[participant][:-1]] if len(participant) else np.zeros(0, bool)
+    )
     promoted = first_participant & ~has[1][event[participant]]
     side[participant[promoted]] = 1
     side[participant[~promoted & ~has[2][event[participant]]]] = 2
@@ -106,11 +110,15 @@ class Lookups:
         self.event_ids = column(events, "event_id")
         self.actor_names = column(actors, "name")
         vocab = data["vocab_actor_type"]
-        self.actor_inter = take(column(vocab, "acled_inter"), positions(column(actors, "actor_type"), column(vocab, "actor_type")))
+        self.actor_inter = take(
+            column(vocab, "acled_inter"), positions(column(actors, "actor_type"), column(vocab, "actor_type"))
+        )
         location_ids = column(locations, "location_id")
         parents = positions(column(locations, "parent_location_id"), location_ids)
         has_point = pc.is_valid(column(locations, "latitude")).to_numpy(zero_copy_only=False)
-        is_district = pc.fill_null(pc.equal(column(locations, "location_type"), "district"), False).to_numpy(zero_copy_only=False)
+        is_district = pc.fill_null(pc.equal(column(locations, "location_type"), "district"), False).to_numpy(
+            zero_copy_only=False
+        )
         at = positions(column(events, "location_id"), location_ids)
         self.location_row = at
         self.place_row = np.where(at >= 0, _nearest(parents, has_point)[np.maximum(at, 0)], -1)
@@ -153,8 +161,10 @@ class Lookups:
     def wkt(self) -> pa.Array:
         """POINT (longitude latitude) of each event's place, numbers spelled as Python spells floats."""
         locations = self.data["locations"]
-        points = [None if x is None or y is None else f"POINT ({x} {y})"
-                  for x, y in zip(column(locations, "longitude").to_pylist(), column(locations, "latitude").to_pylist())]
+        points = [
+            None if x is None or y is None else f"POINT ({x} {y})"
+            for x, y in zip(column(locations, "longitude").to_pylist(), column(locations, "latitude").to_pylist())
+        ]
         return take(pa.array(points, pa.string()), self.place_row)
 
 
@@ -165,7 +175,9 @@ def _year(dates: pa.Array) -> pa.Array:
 def _acled_date(ctx: Lookups) -> pa.Array:
     start, precision = ctx.event("date_start"), ctx.event("date_precision")
     days = pc.fill_null(start.cast(pa.int32()), 0).to_numpy(zero_copy_only=False).astype("datetime64[D]")
-    mid_month = pa.array((days.astype("datetime64[M]").astype("datetime64[D]") + (MID_MONTH_DAY - 1)).astype(np.int32)).cast(pa.date32())
+    mid_month = pa.array(
+        (days.astype("datetime64[M]").astype("datetime64[D]") + (MID_MONTH_DAY - 1)).astype(np.int32)
+    ).cast(pa.date32())
     is_day = pc.fill_null(pc.is_in(precision, value_set=pa.array(ACLED_DAY_PRECISIONS)), False)
     is_month = pc.fill_null(pc.equal(precision, "month"), False)
     return pc.if_else(is_day, start, _where(pc.and_(is_month, pc.is_valid(start)), mid_month))
@@ -174,8 +186,11 @@ def _acled_date(ctx: Lookups) -> pa.Array:
 def _notes(ctx: Lookups) -> pa.Array:
     """The summary, then " [factuality; claimed by name]" unless the event is asserted."""
     factuality, claimant = ctx.event("factuality"), ctx.claimant()
-    suffix = pc.if_else(pc.is_valid(claimant), pc.binary_join_element_wise(" [", factuality, "; claimed by ", claimant, "]", ""),
-                        pc.binary_join_element_wise(" [", factuality, "]", ""))
+    suffix = pc.if_else(
+        pc.is_valid(claimant),
+        pc.binary_join_element_wise(" [", factuality, "; claimed by ", claimant, "]", ""),
+        pc.binary_join_element_wise(" [", factuality, "]", ""),
+    )
     suffix = pc.if_else(pc.fill_null(pc.equal(factuality, "asserted"), False), pa.scalar(""), suffix)
     return pc.binary_join_element_wise(ctx.event("summary"), suffix, "")
 
@@ -184,18 +199,32 @@ def acled_view(ctx: Lookups) -> tuple[pa.Array, dict[str, pa.Array]]:
     """The events the view holds (those with ACLED codes), and its columns."""
     date, inter2, place = _acled_date(ctx), ctx.inter(2), ctx.place_row
     return pc.is_valid(ctx.event("acled_event_type")), {
-        "event_id": ctx.event("event_id"), "event_date": date, "year": _year(date),
-        "time_precision": _where(pc.is_valid(date), ctx.event_vocabulary("vocab_date_precision", "date_precision", "acled_time_precision")),
-        "disorder_type": ctx.event("acled_disorder_type"), "event_type": ctx.event("acled_event_type"),
+        "event_id": ctx.event("event_id"),
+        "event_date": date,
+        "year": _year(date),
+        "time_precision": _where(
+            pc.is_valid(date), ctx.event_vocabulary("vocab_date_precision", "date_precision", "acled_time_precision")
+        ),
+        "disorder_type": ctx.event("acled_disorder_type"),
+        "event_type": ctx.event("acled_event_type"),
         "sub_event_type": ctx.event("acled_sub_event_type"),
-        "actor1": ctx.actor_name(1), "assoc_actor_1": ctx.more_names(1), "inter1": ctx.inter(1),
-        "actor2": ctx.actor_name(2), "assoc_actor_2": ctx.more_names(2), "inter2": inter2,
+        "actor1": ctx.actor_name(1),
+        "assoc_actor_1": ctx.more_names(1),
+        "inter1": ctx.inter(1),
+        "actor2": ctx.actor_name(2),
+        "assoc_actor_2": ctx.more_names(2),
+        "inter2": inter2,
         "civilian_targeting": _where(pc.equal(inter2, CIVILIANS), "Civilians targeted"),
-        "admin1": ctx.location("name", ctx.district_row), "location": ctx.location("name", place),
-        "latitude": ctx.location("latitude", place), "longitude": ctx.location("longitude", place),
+        "admin1": ctx.location("name", ctx.district_row),
+        "location": ctx.location("name", place),
+        "latitude": ctx.location("latitude", place),
+        "longitude": ctx.location("longitude", place),
         "geo_precision": ctx.place_precision("acled_geo_precision"),
-        "source": ctx.source("publisher"), "notes": _notes(ctx), "fatalities": ctx.event("fatalities_best"),
-        "factuality": ctx.event("factuality"), "quote": ctx.event("quote"),
+        "source": ctx.source("publisher"),
+        "notes": _notes(ctx),
+        "fatalities": ctx.event("fatalities_best"),
+        "factuality": ctx.event("factuality"),
+        "quote": ctx.event("quote"),
     }
 
 
@@ -203,23 +232,37 @@ def ged_view(ctx: Lookups) -> tuple[pa.Array, dict[str, pa.Array]]:
     """The events the view holds (violent ones, PLOVER ASSAULT, that occurred or are claimed to have),
     and its columns."""
     allows = ctx.event_vocabulary("vocab_factuality", "factuality", "allows_acled")
-    rows = pc.and_(pc.fill_null(pc.equal(ctx.event("plover_event_type"), VIOLENT_PLOVER_TYPE), False), pc.fill_null(allows, False))
+    rows = pc.and_(
+        pc.fill_null(pc.equal(ctx.event("plover_event_type"), VIOLENT_PLOVER_TYPE), False), pc.fill_null(allows, False)
+    )
     title, path, place = ctx.source("title"), ctx.source("path"), ctx.place_row
     return rows, {
-        "event_id": ctx.event("event_id"), "year": _year(ctx.event("date_start")),
-        "side_a": ctx.actor_name(1), "side_b": ctx.actor_name(2),
+        "event_id": ctx.event("event_id"),
+        "year": _year(ctx.event("date_start")),
+        "side_a": ctx.actor_name(1),
+        "side_b": ctx.actor_name(2),
         "number_of_sources": pa.array(np.ones(len(ctx.event_ids), np.int64)),  # one row per event per source
         "source_article": pc.binary_join_element_wise(title, " (", path, ")", ""),
-        "source_office": ctx.source("publisher"), "source_date": ctx.source("published_date"), "source_headline": title,
+        "source_office": ctx.source("publisher"),
+        "source_date": ctx.source("published_date"),
+        "source_headline": title,
         "source_original": ctx.claimant(),
-        "where_prec": ctx.place_precision("ged_where_prec"), "where_coordinates": ctx.location("name", place),
-        "where_description": ctx.location("quote", ctx.location_row), "adm_1": ctx.location("name", ctx.district_row),
-        "latitude": ctx.location("latitude", place), "longitude": ctx.location("longitude", place), "geom_wkt": ctx.wkt(),
+        "where_prec": ctx.place_precision("ged_where_prec"),
+        "where_coordinates": ctx.location("name", place),
+        "where_description": ctx.location("quote", ctx.location_row),
+        "adm_1": ctx.location("name", ctx.district_row),
+        "latitude": ctx.location("latitude", place),
+        "longitude": ctx.location("longitude", place),
+        "geom_wkt": ctx.wkt(),
         "date_prec": ctx.event_vocabulary("vocab_date_precision", "date_precision", "ged_date_prec"),
-        "date_start": ctx.event("date_start"), "date_end": ctx.event("date_end"),
-        "deaths_unknown": ctx.event("fatalities_best"), "best": ctx.event("fatalities_best"),
-        "high": ctx.event("fatalities_high"), "low": ctx.event("fatalities_low"),
-        "factuality": ctx.event("factuality"), "quote": ctx.event("quote"),
+        "date_start": ctx.event("date_start"),
+        "date_end": ctx.event("date_end"),
+        "deaths_unknown": ctx.event("fatalities_best"),
+        "best": ctx.event("fatalities_best"),
+        "high": ctx.event("fatalities_high"),
+        "low": ctx.event("fatalities_low"),
+        "factuality": ctx.event("factuality"),
+        "quote": ctx.event("quote"),
     }
 
 

@@ -1,0 +1,59 @@
+"""What both figures share: the fixed style that makes their bytes reproducible, colours, captions."""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+DPI = 200
+FONT = "DejaVu Sans"  # bundled with Matplotlib, so every machine renders the same glyphs
+ONE_DAY = pd.Timedelta(days=1)
+PERIOD_GAP = pd.Timedelta(days=365)  # dated events further apart than this go to separate panels
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies; grey is kept for 'none'.
+# Its yellow is swapped for a dark olive, which stays visible as a light hatched fill.
+PALETTE = ["#D55E00", "#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#8C6D31", "#000000"]
+NONE_COLOUR = "#9A9A9A"
+ROLE_PALETTE = ["#D55E00", "#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#7F3C8D", "#000000", "#8C6D31"]
+ROLE_STYLE = {"claimant": (0, (4, 2)), "accused": (0, (1, 1.5)), "subject": (0, (1, 1.5))}  # speech, not deeds
+EXACT = "day"
+
+
+def save(fig: Figure, path: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=DPI, metadata={"Software": None}, facecolor="white")
+
+
+def shorten(text: str, width: int) -> str:
+    return textwrap.shorten(" ".join(str(text).split()), width=width, placeholder="…")
+
+
+def plover_colours(events: pd.DataFrame) -> dict[str, str]:
+    """PLOVER type -> colour, the most frequent type first, so the order is fixed by the data."""
+    counts = Counter(str(t) for t in events["plover_event_type"].dropna())
+    ordered = sorted(counts, key=lambda t: (-counts[t], t))
+    colours = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(ordered)}
+    colours["none"] = NONE_COLOUR
+    return colours
+
+
+def caption(fig: Figure, note: str, version: str) -> None:
+    fig.text(
+        0.012,
+        0.08 / fig.get_figheight(),
+        f"{note}\nSource: karabakh-data v{version}",
+        fontsize=6,
+        color="#444444",
+        ha="left",
+        va="bottom",
+        linespacing=1.4,
+    )

@@ -1,0 +1,286 @@
+"""The timeline: one row per dated event, in panels of the periods that hold events."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+from .style import EXACT, ONE_DAY, PERIOD_GAP, caption, plover_colours, shorten
+
+
+def _periods(dated: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Split the dated events' spans into periods separated by gaps longer than PERIOD_GAP."""
+    spans = sorted(zip(dated["date_start"], dated["date_end"] + ONE_DAY))
+    periods: list[list[pd.Timestamp]] = []
+    for start, end in spans:
+        if periods and start <= periods[-1][1] + PERIOD_GAP:
+            periods[-1][1] = max(periods[-1][1], end)
+        else:
+            periods.append([start, end])
+    return [(s, e) for s, e in periods]
+
+
+def _period_axis(ax: Axes, start: pd.Timestamp, end: pd.Timestamp, width_in: float) -> str:
+    """Ticks suited to the period's length and the panel's width in inches; returns the period's title.
+
+    Ticks fall only in [start, end): a tick on the closing edge would put its label against the first
+    label of the next panel."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FixedLocator
+
+    days = (end - start).days
+    last = end - ONE_DAY
+    if days > 3 * 365:
+        minor, fmt, title = pd.date_range(start, end, freq="YS"), "%Y", f"{start.year}–{last.year}"
+        candidates = list(minor)
+    elif days > 62:
+        minor, fmt = pd.date_range(start, end, freq="MS"), "%b"
+        candidates = list(minor)
+        title = f"{start:%b}–{last:%b %Y}" if start.year == last.year else f"{start:%b %Y}–{last:%b %Y}"
+    else:
+        minor, fmt = pd.date_range(start, end, freq="D"), "%-d %b"
+        candidates = [d for d in minor if d.day in (1, 8, 15, 22)]
+        title = f"{start:%B %Y}" if (start.year, start.month) == (last.year, last.month) else f"{start:%b}–{last:%b %Y}"
+    candidates = [t for t in candidates if t < end] or [start]
+    pad = max(1.5, days * 0.04)
+    day_in = width_in / (days + 2 * pad)
+    # every step-th candidate gets a label, so labels (about 0.6 em per character) keep 0.06 in apart
+    label_in = max(len(t.strftime(fmt)) for t in candidates) * 0.6 * 6.5 / 72 + 0.06
+    gap_in = (candidates[-1] - candidates[0]).days / max(len(candidates) - 1, 1) * day_in
+    step = 1
+    while len(candidates) > 1 and step * gap_in < label_in:
+        step += 1
+    ticks = candidates[::step]
+    ax.xaxis.set_major_locator(FixedLocator(mdates.date2num(ticks)))
+    ax.xaxis.set_minor_locator(FixedLocator(mdates.date2num(minor)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt))
+    ax.set_xlim(start - pd.Timedelta(days=pad), end + pd.Timedelta(days=pad))
+    return title
+
+
+def _draw_event(ax: Axes, row: Any, colours: dict, names: dict, day_in: float) -> tuple | None:
+    """One event's bar on the timeline (a diamond where a single day is too narrow to see), and for a
+    claim its label: (label, x, y) to place once every panel is drawn."""
+    import matplotlib.dates as mdates
+
+    plover = str(row.plover_event_type) if pd.notna(row.plover_event_type) else "none"
+    colour = colours[plover]
+    exact = row.date_precision == EXACT
+    claimed = row.factuality != "asserted"
+    x0 = mdates.date2num(row.date_start)
+    span = mdates.date2num(row.date_end + ONE_DAY) - x0
+    ax.barh(row.Index, span, left=x0, height=0.64, color=colour, alpha=1.0 if exact else 0.35, lw=0, zorder=2)
+    ax.barh(
+        row.Index,
+        span,
+        left=x0,
+        height=0.64,
+        fill=False,
+        hatch=None if exact else "////",
+        edgecolor="black" if claimed else colour,
+        lw=0.9 if claimed else 0.6,
+        linestyle=(0, (2.5, 1.5)) if claimed else "solid",
+        zorder=3,
+    )
+    if exact and span * day_in < 0.04:  # a single day in a long period is too narrow to see as a bar
+        ax.plot(
+            x0 + span / 2,
+            row.Index,
+            marker="D",
+            ms=4.5,
+            color=colour,
+            mec="black" if claimed else colour,
+            mew=0.6,
+            zorder=4,
+        )
+    if not claimed:
+        return None
+    claimant = row.claimed_by_actor_id
+    by = f" by\n{names.get(claimant, claimant)}" if pd.notna(claimant) else ""
+    text = ax.annotate(
+        f"{row.factuality}{by}",
+        (x0 + span, row.Index),
+        xytext=(3, 0),
+        textcoords="offset points",
+        va="center",
+        ha="left",
+        fontsize=5.8,
+        linespacing=1.0,
+        fontstyle="italic",
+        color="#333333",
+        zorder=4,
+        annotation_clip=False,
+    )
+    return text, x0, row.Index
+
+
+def _draw_panel(ax: Axes, period: tuple, width: float, dated: pd.DataFrame, colours: dict, names: dict) -> list[tuple]:
+    """One period's panel of the timeline; the claims' labels it holds, as (axes, label, x, y)."""
+    start, end = period
+    panel_in = ax.get_position().width * width
+    ax.set_title(_period_axis(ax, start, end, panel_in), fontsize=7.5, fontweight="bold", pad=4)
+    x_min, x_max = ax.get_xlim()
+    day_in = panel_in / (x_max - x_min)
+    for y in range(0, len(dated), 2):
+        ax.axhspan(y - 0.5, y + 0.5, color="#F0F0F0", lw=0, zorder=0)
+    ax.tick_params(axis="x", labelsize=6.5, length=3, pad=2)
+    ax.tick_params(axis="x", which="minor", length=1.5)
+    tags = []
+    for row in dated.itertuples():
+        if start <= row.date_start < end:
+            tag = _draw_event(ax, row, colours, names, day_in)
+            if tag is not None:
+                tags.append((ax, *tag))
+    return tags
+
+
+def timeline(events: pd.DataFrame, actors: pd.DataFrame, version: str) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    dated = (
+        events[events["date_start"].notna()].sort_values(["date_start", "date_end", "event_id"]).reset_index(drop=True)
+    )
+    if dated.empty:
+        raise ValueError("no dated events to draw a timeline of")
+    undated = events[events["date_start"].isna()].sort_values("event_id")
+    colours = plover_colours(events)
+    names = dict(zip(actors["actor_id"], actors["name"]))
+    periods = _periods(dated)
+    counts = [int(((dated["date_start"] >= s) & (dated["date_start"] < e)).sum()) for s, e in periods]
+    n = len(dated)
+
+    width = 7.2
+    fig = Figure(figsize=(width, 2.1 + 0.235 * n))
+    height = fig.get_figheight()
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    # a panel's width grows with the number of events it holds, so the crowded period gets the room
+    grid = fig.add_gridspec(
+        1,
+        len(periods),
+        width_ratios=[1.25 + 0.15 * c for c in counts],
+        wspace=0.05,
+        left=0.4,
+        right=0.985,
+        top=1 - 0.55 / height,
+        bottom=1.62 / height,
+    )
+    axes = [fig.add_subplot(grid[0, 0])]
+    axes += [fig.add_subplot(grid[0, i], sharey=axes[0]) for i in range(1, len(periods))]
+    axes[0].set_ylim(n - 0.5, -0.5)  # earliest event at the top
+    axes[0].set_yticks(range(n))
+    axes[0].set_yticklabels([f"{r.event_id}  {shorten(r.summary, 50)}" for r in dated.itertuples()], fontsize=6.5)
+    axes[0].tick_params(axis="y", length=0, pad=3)
+    for ax in axes[1:]:
+        ax.tick_params(axis="y", length=0, labelleft=False)
+    # the panels start where the longest row label ends
+    label_px = max(t.get_window_extent(renderer).width for t in axes[0].get_yticklabels())
+    grid.update(left=(label_px / fig.dpi + 0.12) / width)
+
+    tags = [tag for ax, period in zip(axes, periods) for tag in _draw_panel(ax, period, width, dated, colours, names)]
+
+    # a claim's label goes right of its bar, or left of it when it would leave the panel on the right
+    for ax, text, x0, y in tags:
+        if text.get_window_extent(renderer).x1 > ax.get_window_extent(renderer).x1:
+            text.xy = (x0, y)
+            text.set_position((-3, 0))
+            text.set_horizontalalignment("right")
+    _break_marks(axes)
+    axes[len(axes) // 2].set_xlabel(
+        "Date (each bar runs from the start of date_start to the end of date_end)", fontsize=6.5, labelpad=3
+    )
+    fig.suptitle(
+        "Nagorno-Karabakh events by date",
+        fontsize=9,
+        fontweight="bold",
+        x=0.012,
+        ha="left",
+        y=1 - 0.1 / height,
+        va="top",
+    )
+
+    used = sorted({str(t) for t in dated["plover_event_type"].dropna()}, key=list(colours).index)
+    if dated["plover_event_type"].isna().any():
+        used.append("none")
+    type_handles = [Patch(facecolor=colours[t], edgecolor=colours[t], label=t) for t in used]
+    windows = sorted(set(dated["date_precision"].astype(str)) - {EXACT})
+    statuses = sorted(set(dated["factuality"].astype(str)) - {"asserted"})
+    style_handles = [
+        Patch(facecolor="#555555", edgecolor="#555555", label="exact days (precision 'day')"),
+        Line2D(
+            [],
+            [],
+            marker="D",
+            ms=4.5,
+            color="#555555",
+            linestyle="none",
+            label="single exact day, too short to see as a bar",
+        ),
+        Patch(
+            facecolor=(0.33, 0.33, 0.33, 0.35),
+            edgecolor="#555555",
+            hatch="////",
+            label=f"window of uncertainty ({', '.join(windows)})",
+        ),
+        Patch(
+            facecolor="white",
+            edgecolor="black",
+            linestyle=(0, (2.5, 1.5)),
+            lw=0.9,
+            label=f"not asserted ({', '.join(statuses)}):\nstatus and claimant named beside the bar",
+        ),
+    ]
+    legend_y = 0.8 / height
+    fig.legend(
+        handles=type_handles,
+        title="PLOVER event type",
+        loc="center left",
+        bbox_to_anchor=(0.005, legend_y),
+        ncol=2,
+        fontsize=6.5,
+        title_fontsize=7,
+        frameon=False,
+        handlelength=1.5,
+        columnspacing=1.0,
+        alignment="left",
+    )
+    fig.legend(
+        handles=style_handles,
+        title="Date precision and factuality",
+        loc="center left",
+        bbox_to_anchor=(0.36, legend_y),
+        ncol=1,
+        fontsize=6.5,
+        title_fontsize=7,
+        frameon=False,
+        handlelength=2.0,
+        alignment="left",
+    )
+    note = f"{n} dated events, one per row, sorted by date_start; the x-axis is broken between periods."
+    if len(undated):
+        note += f" Not shown: {len(undated)} undated events (precision 'unknown'): {', '.join(undated['event_id'])}."
+    caption(fig, note, version)
+    return fig
+
+
+def _break_marks(axes: list[Axes]) -> None:
+    """Hide the spines between panels and draw the diagonal marks of a broken axis."""
+    size = 5  # points
+    marker = [(-1, -1.6), (1, 1.6)]
+    kw: dict[str, Any] = dict(
+        marker=marker, markersize=size, linestyle="none", color="black", mec="black", mew=0.8, clip_on=False, zorder=5
+    )
+    for i, ax in enumerate(axes):
+        if i > 0:
+            ax.spines["left"].set_visible(False)
+            ax.plot([0, 0], [0, 1], transform=ax.transAxes, **kw)
+        if i < len(axes) - 1:
+            ax.spines["right"].set_visible(False)
+            ax.plot([1, 1], [0, 1], transform=ax.transAxes, **kw)
