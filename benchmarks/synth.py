@@ -73,8 +73,219 @@ def _source_id(index: int, title: str) -> str:
     return f"{index:03d}_{hashlib.sha256(title.encode()).hexdigest()[:16]}"
 
 
+class _Builder:
+    """The rows of every table of a synthetic package, and the documents their quotes come from."""
+
+    def __init__(self, events: int, seed: int):
+        self.rng = np.random.default_rng(seed)
+        self.seed, self.events = seed, events
+        self.n_actors = max(MIN_ACTORS, events * ACTORS_PER_MILLION // 1_000_000 * 2)
+        self.n_locations = max(MIN_LOCATIONS, events * LOCATIONS_PER_MILLION // 1_000_000 * 2)
+        self.n_sources = min(999, max(1, -(-events // EVENTS_PER_SOURCE_MAX)))
+        self.sources: dict[int, tuple[str, Document]] = {}
+        self.tables: dict[str, list[list]] = {name: [] for name in TABLES}
+        self.register_id, self.register = self.document(0)  # the register (document 0) names every actor and place
+
+    def document(self, index: int) -> tuple[str, Document]:
+        if index not in self.sources:
+            title = f"Synthetic report {index} of a karabakh-data benchmark (seed {self.seed})"
+            self.sources[index] = (_source_id(index, title), Document(title))
+        return self.sources[index]
+
+    def enrich(self, table: str, record: str, field: str, value: str) -> None:
+        enrichments = self.tables["enrichments"]
+        enrichments.append(
+            [
+                f"enr-{len(enrichments) + 1:07d}",
+                table,
+                record,
+                field,
+                value,
+                "external_source",
+                "Synthetic coordinates.",
+                "synthetic gazetteer",
+                "high",
+            ]
+        )
+
+    def actors_and_places(self) -> None:
+        types = [r["actor_type"] for r in _read_vocab("vocab_actor_type") if r["actor_type"] != "unnamed_source"]
+        for i in range(1, self.n_actors + 1):
+            sentence = f"Actor {i} is a party."
+            start, end = self.register.add(sentence)
+            self.tables["actors"].append(
+                [
+                    f"act-{i:06d}",
+                    f"Actor {i}",
+                    types[i % len(types)],
+                    "AZE" if i % 2 else "ARM",
+                    "",
+                    "",
+                    self.register_id,
+                    sentence,
+                    start,
+                    end,
+                    "",
+                ]
+            )
+        # coordinates spelled as the canonical CSV form spells numbers (Arrow's shortest round trip)
+        lat = pc.cast(pa.array(np.round(self.rng.uniform(38.5, 41.5, self.n_locations), 4)), pa.string()).to_pylist()
+        lon = pc.cast(pa.array(np.round(self.rng.uniform(44.5, 50.5, self.n_locations), 4)), pa.string()).to_pylist()
+        for i in range(1, self.n_locations + 1):
+            sentence, lid = f"Place {i} is a place.", f"loc-{i:06d}"
+            start, end = self.register.add(sentence)
+            self.tables["locations"].append(
+                [
+                    lid,
+                    f"Place {i}",
+                    "district",
+                    "AZE",
+                    "",
+                    lat[i - 1],
+                    lon[i - 1],
+                    "exact",
+                    "",
+                    self.register_id,
+                    sentence,
+                    start,
+                    end,
+                    "",
+                ]
+            )
+            self.enrich("locations", lid, "latitude", lat[i - 1])
+            self.enrich("locations", lid, "longitude", lon[i - 1])
+
+    def event_rows(self) -> None:
+        rng, n = self.rng, self.events
+        pairs = [
+            (r["acled_event_type"], r["acled_sub_event_type"], r["acled_disorder_type"])
+            for r in _read_vocab("vocab_acled_sub_event_type")
+            if r["acled_disorder_type"]
+        ]
+        plover = [r["plover_event_type"] for r in _read_vocab("vocab_plover_event_type")]
+        cameo = [r["cameo_code"] for r in _read_vocab("vocab_cameo_code")]
+        dates = (np.datetime64("1994-01-01") + rng.integers(0, 365 * 30, n).astype("timedelta64[D]")).astype(str)
+        place, actor = rng.integers(1, self.n_locations + 1, n), rng.integers(1, self.n_actors + 1, n)
+        pair, plover_pick, cameo_pick = (
+            rng.integers(0, len(pairs), n),
+            rng.integers(0, len(plover), n),
+            rng.integers(0, len(cameo), n),
+        )
+        best, spread = rng.integers(0, 50, n), rng.integers(0, 5, n)
+        reported, alleged, linked = rng.random(n) < 0.95, rng.random(n) < 0.2, rng.random(n) < 0.3
+        # news text has commas and quoted speech: about a third of the quotes need CSV quoting, and one in
+        # ten holds double quotes, as the article's own quotes do; and more than one in seven holds letters
+        # and punctuation outside ASCII (Azerbaijani place names, curly quotes). Files without them take
+        # shortcuts that real data cannot.
+        wording = rng.choice(4, size=n, p=[0.45, 0.3, 0.1, 0.15])
+        for i in range(n):
+            eid = f"evt-{i + 1:07d}"
+            source_id, doc = self.document(1 + i * self.n_sources // n) if self.n_sources > 1 else self.document(1)
+            sentence = SENTENCES[wording[i]].format(date=dates[i], number=i + 1, place=place[i])
+            start, end = doc.add(sentence)
+            etype, subtype, disorder = pairs[pair[i]]
+            counts = (max(0, best[i] - spread[i]), best[i], best[i] + spread[i]) if reported[i] else ("", "", "")
+            claimant = f"act-{actor[i]:06d}" if alleged[i] else ""
+            self.tables["events"].append(
+                [
+                    eid,
+                    source_id,
+                    f"Synthetic event {i + 1}.",
+                    dates[i],
+                    dates[i],
+                    "day",
+                    "stated",
+                    f"loc-{place[i]:06d}",
+                    disorder,
+                    etype,
+                    subtype,
+                    plover[plover_pick[i]],
+                    cameo[cameo_pick[i]],
+                    *counts,
+                    "alleged" if alleged[i] else "asserted",
+                    claimant,
+                    "",
+                    sentence,
+                    start,
+                    end,
+                    "",
+                ]
+            )
+            if alleged[i]:
+                self.tables["event_actors"].append([eid, claimant, "claimant", source_id, sentence, start, end, ""])
+            if linked[i]:
+                self.tables["event_actors"].append(
+                    [
+                        eid,
+                        f"act-{(actor[i] % self.n_actors) + 1:06d}",
+                        "perpetrator",
+                        source_id,
+                        sentence,
+                        start,
+                        end,
+                        "",
+                    ]
+                )
+
+    def agreements(self) -> None:
+        for k in range(1, AGREEMENTS + 1):
+            sentence = f"Agreement {k} was negotiated."
+            start, end = self.register.add(sentence)
+            self.tables["agreements"].append(
+                [
+                    f"agr-{k:04d}",
+                    f"Agreement {k}",
+                    "",
+                    "ceasefire",
+                    "under_negotiation",
+                    "",
+                    "",
+                    "none",
+                    "",
+                    self.register_id,
+                    sentence,
+                    start,
+                    end,
+                    "",
+                ]
+            )
+            self.tables["agreement_parties"].append(
+                [f"agr-{k:04d}", f"act-{k:06d}", "negotiating_party", self.register_id, sentence, start, end, ""]
+            )
+
+    def write(self, out: Path) -> None:
+        """The seeds, then the sources table from their bytes, then every table sorted by primary key."""
+        for source_id, doc in self.sources.values():
+            raw = doc.text().encode("utf-8")
+            (out / "seeds" / f"{source_id}.txt").write_bytes(raw)
+            self.tables["sources"].append(
+                [
+                    source_id,
+                    f"seeds/{source_id}.txt",
+                    doc.parts[0],
+                    "en",
+                    hashlib.sha256(raw).hexdigest(),
+                    len(raw.decode("utf-8")),
+                    "",
+                    "",
+                    "",
+                    "Synthetic text generated for benchmarks.",
+                ]
+            )
+        for table, rows in self.tables.items():
+            width = KEY_COLUMNS.get(table, 1)
+            rows.sort(key=lambda r, width=width: tuple(r[:width]))
+            _write(out / "data" / "csv" / f"{table}.csv", _columns(table), rows)
+
+
+TABLES = ("sources", "events", "actors", "locations", "agreements", "event_actors", "agreement_parties", "enrichments")
+KEYS = {name: ("id",) for name in TABLES} | {
+    "event_actors": ("event", "actor", "role"),
+    "agreement_parties": ("agreement", "actor", "role"),
+}
+
+
 def generate(out: Path, events: int, seed: int, inject_errors: bool = False) -> dict:
-    rng = np.random.default_rng(seed)
     if out.exists():
         shutil.rmtree(out)
     (out / "data" / "csv").mkdir(parents=True)
@@ -83,114 +294,27 @@ def generate(out: Path, events: int, seed: int, inject_errors: bool = False) -> 
     for vocab in (ROOT / "data" / "csv").glob("vocab_*.csv"):
         shutil.copy2(vocab, out / "data" / "csv" / vocab.name)
     shutil.copy2(ROOT / "data" / "csv" / "retired_ids.csv", out / "data" / "csv" / "retired_ids.csv")
-
-    n_actors = max(MIN_ACTORS, events * ACTORS_PER_MILLION // 1_000_000 * 2)
-    n_locations = max(MIN_LOCATIONS, events * LOCATIONS_PER_MILLION // 1_000_000 * 2)
-    n_sources = min(999, max(1, -(-events // EVENTS_PER_SOURCE_MAX)))
-    sources = {}
-
-    def document(index: int) -> tuple[str, Document]:
-        if index not in sources:
-            title = f"Synthetic report {index} of a karabakh-data benchmark (seed {seed})"
-            sources[index] = (_source_id(index, title), Document(title))
-        return sources[index]
-
-    # the register (document 0) names every actor and place
-    reg_id, register = document(0)
-    actor_types = [r["actor_type"] for r in _read_vocab("vocab_actor_type") if r["actor_type"] != "unnamed_source"]
-    actors = []
-    for i in range(1, n_actors + 1):
-        name = f"Actor {i}"
-        start, end = register.add(f"{name} is a party.")
-        actors.append([f"act-{i:06d}", name, actor_types[i % len(actor_types)], "AZE" if i % 2 else "ARM", "", "",
-                       reg_id, f"{name} is a party.", start, end, ""])
-    # coordinates spelled as the canonical CSV form spells numbers (Arrow's shortest round trip)
-    lat = pc.cast(pa.array(np.round(rng.uniform(38.5, 41.5, n_locations), 4)), pa.string()).to_pylist()
-    lon = pc.cast(pa.array(np.round(rng.uniform(44.5, 50.5, n_locations), 4)), pa.string()).to_pylist()
-    locations, enrichments = [], []
-
-    def enrich(table, record, field, value, basis):
-        enrichments.append([f"enr-{len(enrichments) + 1:07d}", table, record, field, value, "external_source", basis,
-                            "synthetic gazetteer", "high"])
-
-    for i in range(1, n_locations + 1):
-        name = f"Place {i}"
-        start, end = register.add(f"{name} is a place.")
-        lid = f"loc-{i:06d}"
-        la, lo = lat[i - 1], lon[i - 1]
-        locations.append([lid, name, "district", "AZE", "", la, lo, "exact", "", reg_id, f"{name} is a place.", start, end, ""])
-        enrich("locations", lid, "latitude", la, "Synthetic coordinates.")
-        enrich("locations", lid, "longitude", lo, "Synthetic coordinates.")
-
-    pairs = [(r["acled_event_type"], r["acled_sub_event_type"], r["acled_disorder_type"])
-             for r in _read_vocab("vocab_acled_sub_event_type") if r["acled_disorder_type"]]
-    plover = [r["plover_event_type"] for r in _read_vocab("vocab_plover_event_type")]
-    cameo = [r["cameo_code"] for r in _read_vocab("vocab_cameo_code")]
-    days = rng.integers(0, 365 * 30, events)
-    base = np.datetime64("1994-01-01")
-    dates = (base + days.astype("timedelta64[D]")).astype(str)
-    loc_pick = rng.integers(1, n_locations + 1, events)
-    actor_pick = rng.integers(1, n_actors + 1, events)
-    pair_pick = rng.integers(0, len(pairs), events)
-    plover_pick = rng.integers(0, len(plover), events)
-    cameo_pick = rng.integers(0, len(cameo), events)
-    best = rng.integers(0, 50, events)
-    spread = rng.integers(0, 5, events)
-    reported = rng.random(events) < 0.95
-    alleged = rng.random(events) < 0.2
-    linked = rng.random(events) < 0.3
-    # news text has commas and quoted speech: about a third of the quotes need CSV quoting, and one in
-    # ten holds double quotes, as the article's own quotes do; and more than one in seven holds letters
-    # and punctuation outside ASCII (Azerbaijani place names, curly quotes). Files without them take
-    # shortcuts that real data cannot.
-    wording = rng.choice(4, size=events, p=[0.45, 0.3, 0.1, 0.15])
-
-    event_rows, links = [], []
-    for i in range(events):
-        eid = f"evt-{i + 1:07d}"
-        source_id, doc = document(1 + i * n_sources // events) if n_sources > 1 else document(1)
-        sentence = SENTENCES[wording[i]].format(date=dates[i], number=i + 1, place=loc_pick[i])
-        start, end = doc.add(sentence)
-        etype, subtype, disorder = pairs[pair_pick[i]]
-        low, high = (max(0, best[i] - spread[i]), best[i] + spread[i])
-        claimant = f"act-{actor_pick[i]:06d}" if alleged[i] else ""
-        event_rows.append([eid, source_id, f"Synthetic event {i + 1}.", dates[i], dates[i], "day", "stated", f"loc-{loc_pick[i]:06d}",
-                           disorder, etype, subtype, plover[plover_pick[i]], cameo[cameo_pick[i]],
-                           *((low, best[i], high) if reported[i] else ("", "", "")),
-                           "alleged" if alleged[i] else "asserted", claimant, "", sentence, start, end, ""])
-        if alleged[i]:
-            links.append([eid, claimant, "claimant", source_id, sentence, start, end, ""])
-        if linked[i]:
-            links.append([eid, f"act-{(actor_pick[i] % n_actors) + 1:06d}", "perpetrator", source_id, sentence, start, end, ""])
-
-    agreements, parties = [], []
-    for k in range(1, AGREEMENTS + 1):
-        sentence = f"Agreement {k} was negotiated."
-        start, end = register.add(sentence)
-        agreements.append([f"agr-{k:04d}", f"Agreement {k}", "", "ceasefire", "under_negotiation", "", "", "none", "",
-                           reg_id, sentence, start, end, ""])
-        parties.append([f"agr-{k:04d}", f"act-{k:06d}", "negotiating_party", reg_id, sentence, start, end, ""])
-
-    injected = []
-    if inject_errors:
-        injected = _inject(event_rows, actors, locations, enrichments, links)
-
-    for index, (source_id, doc) in sorted(sources.items()):
-        (out / "seeds" / f"{source_id}.txt").write_text(doc.text(), encoding="utf-8")
-    source_rows = []
-    for index, (source_id, doc) in sorted(sources.items()):
-        raw = (out / "seeds" / f"{source_id}.txt").read_bytes()
-        source_rows.append([source_id, f"seeds/{source_id}.txt", doc.parts[0], "en", hashlib.sha256(raw).hexdigest(),
-                            len(raw.decode("utf-8")), "", "", "", "Synthetic text generated for benchmarks."])
-    source_rows.sort()
-    links.sort(key=lambda r: (r[0], r[1], r[2]))
-    event_rows.sort(key=lambda r: r[0])
-    for table, rows in (("sources", source_rows), ("events", event_rows), ("actors", actors), ("locations", locations),
-                        ("agreements", agreements), ("event_actors", links), ("agreement_parties", parties),
-                        ("enrichments", enrichments)):
-        _write(out / "data" / "csv" / f"{table}.csv", _columns(table), rows)
-    manifest = {"events": events, "seed": seed, "actors": n_actors, "locations": n_locations, "sources": len(sources),
-                "event_actors": len(links), "enrichments": len(enrichments), "injected_errors": injected}
+    builder = _Builder(events, seed)
+    builder.actors_and_places()
+    builder.event_rows()
+    builder.agreements()
+    tables = builder.tables
+    injected = (
+        _inject(tables["events"], tables["actors"], tables["locations"], tables["enrichments"], tables["event_actors"])
+        if inject_errors
+        else []
+    )
+    builder.write(out)
+    manifest = {
+        "events": events,
+        "seed": seed,
+        "actors": builder.n_actors,
+        "locations": builder.n_locations,
+        "sources": len(builder.sources),
+        "event_actors": len(tables["event_actors"]),
+        "enrichments": len(tables["enrichments"]),
+        "injected_errors": injected,
+    }
     (out / "synth.json").write_text(json.dumps(manifest, indent=2) + "\n")
     if inject_errors:
         (out / "injected_errors.json").write_text(json.dumps(injected, indent=2) + "\n")
@@ -215,7 +339,9 @@ def _inject(events, actors, locations, enrichments, links) -> list[dict]:
     e[col["factuality"]] = "certain"
     planted("foreign-key", "events", e[0], "factuality")
     e = events[4]
-    e[col["acled_sub_event_type"]] = "Attack" if e[col["acled_event_type"]] != "Violence against civilians" else "Armed clash"
+    e[col["acled_sub_event_type"]] = (
+        "Attack" if e[col["acled_event_type"]] != "Violence against civilians" else "Armed clash"
+    )
     planted("foreign-key", "events", e[0], "acled_event_type,acled_sub_event_type")
     e = events[5]
     e[col["char_start"]] += 1
@@ -225,7 +351,7 @@ def _inject(events, actors, locations, enrichments, links) -> list[dict]:
     e[col["fatalities_low"]], e[col["fatalities_best"]], e[col["fatalities_high"]] = 9, 3, 9
     planted("fatalities-order", "events", e[0], "fatalities_low")
     e = events[7]
-    e[col["summary"]] = "=HYPERLINK(\"http://example.org\")"
+    e[col["summary"]] = '=HYPERLINK("http://example.org")'
     planted("formula", "events", e[0], "summary")
     e = events[8]
     e[col["fatalities_best"]] = -1
@@ -244,8 +370,18 @@ def _inject(events, actors, locations, enrichments, links) -> list[dict]:
     planted("maximum", "locations", loc[0], "latitude")
     dropped = enrichments.pop(5)
     planted("enrichment-missing", "locations", dropped[2], dropped[3])
-    links.append([events[12][0], "act-999999", "perpetrator", events[12][1], events[12][col["quote"]],
-                  events[12][col["char_start"]], events[12][col["char_end"]], ""])
+    links.append(
+        [
+            events[12][0],
+            "act-999999",
+            "perpetrator",
+            events[12][1],
+            events[12][col["quote"]],
+            events[12][col["char_start"]],
+            events[12][col["char_end"]],
+            "",
+        ]
+    )
     planted("foreign-key", "event_actors", f"{events[12][0]}/act-999999/perpetrator", "actor_id")
     return out
 
