@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
-from .style import ROLE_PALETTE, ROLE_STYLE, caption, shorten
+from .style import ROLE_PALETTE, ROLE_STYLE, caption, legend, shorten
 
 
 def network(
@@ -141,31 +141,17 @@ def network(
         ),
     ]
     legend_y = 0.7 / height
-    fig.legend(
-        handles=role_handles,
-        title="Role of the actor in the event",
-        loc="center left",
-        bbox_to_anchor=(0.005, legend_y),
+    legend(
+        fig,
+        role_handles,
+        "Role of the actor in the event",
+        0.005,
+        legend_y,
         ncol=4,
-        fontsize=6.5,
-        title_fontsize=7,
-        frameon=False,
         handlelength=2.4,
         columnspacing=1.2,
-        alignment="left",
     )
-    fig.legend(
-        handles=node_handles,
-        title="Nodes",
-        loc="center left",
-        bbox_to_anchor=(0.66, legend_y),
-        ncol=1,
-        fontsize=6.5,
-        title_fontsize=7,
-        frameon=False,
-        handlelength=1.2,
-        alignment="left",
-    )
+    legend(fig, node_handles, "Nodes", 0.66, legend_y, ncol=1, handlelength=1.2)
     note = f"{len(links)} links between {len(order)} actors and {n_events} events."
     if len(unlinked):
         note += f" Not shown: {len(unlinked)} events with no coded actor ({', '.join(unlinked)})."

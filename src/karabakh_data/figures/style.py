@@ -57,3 +57,18 @@ def caption(fig: Figure, note: str, version: str) -> None:
         va="bottom",
         linespacing=1.4,
     )
+
+
+def legend(fig: Figure, handles: list, title: str, left: float, y: float, **layout: object) -> None:
+    """A legend below the plot, its left edge at `left` (figure fraction), in the figures' type sizes."""
+    fig.legend(
+        handles=handles,
+        title=title,
+        loc="center left",
+        bbox_to_anchor=(left, y),
+        fontsize=6.5,
+        title_fontsize=7,
+        frameon=False,
+        alignment="left",
+        **layout,
+    )

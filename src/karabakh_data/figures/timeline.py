@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-from .style import EXACT, ONE_DAY, PERIOD_GAP, caption, plover_colours, shorten
+from .style import EXACT, ONE_DAY, PERIOD_GAP, caption, legend, plover_colours, shorten
 
 
 def _periods(dated: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
@@ -238,31 +238,8 @@ def timeline(events: pd.DataFrame, actors: pd.DataFrame, version: str) -> Figure
         ),
     ]
     legend_y = 0.8 / height
-    fig.legend(
-        handles=type_handles,
-        title="PLOVER event type",
-        loc="center left",
-        bbox_to_anchor=(0.005, legend_y),
-        ncol=2,
-        fontsize=6.5,
-        title_fontsize=7,
-        frameon=False,
-        handlelength=1.5,
-        columnspacing=1.0,
-        alignment="left",
-    )
-    fig.legend(
-        handles=style_handles,
-        title="Date precision and factuality",
-        loc="center left",
-        bbox_to_anchor=(0.36, legend_y),
-        ncol=1,
-        fontsize=6.5,
-        title_fontsize=7,
-        frameon=False,
-        handlelength=2.0,
-        alignment="left",
-    )
+    legend(fig, type_handles, "PLOVER event type", 0.005, legend_y, ncol=2, handlelength=1.5, columnspacing=1.0)
+    legend(fig, style_handles, "Date precision and factuality", 0.36, legend_y, ncol=1, handlelength=2.0)
     note = f"{n} dated events, one per row, sorted by date_start; the x-axis is broken between periods."
     if len(undated):
         note += f" Not shown: {len(undated)} undated events (precision 'unknown'): {', '.join(undated['event_id'])}."
