@@ -1,8 +1,5 @@
-"""Attribution and codes: who makes a claim, which events may carry ACLED codes, and places' points.
-
-What a factuality value requires (a claimant, whether ACLED codes are allowed) and what a geo
-precision means (whether it has coordinates) are read from the vocabularies, not written here.
-"""
+"""Codes and places: ACLED's fields go together in pairs ACLED files, and a place's point agrees with
+what its geo precision means (read from vocab_geo_precision, not written here)."""
 
 from __future__ import annotations
 
@@ -12,11 +9,9 @@ import pyarrow.compute as pc
 
 from .. import kernels
 from ..model.problems import Problem
-from .context import Context, all_of, any_of, is_any, lookup
+from .accounts import ACLED_FIELDS
+from .context import Context, all_of, any_of, lookup
 from .references import SEPARATOR
-
-ROLE_CLAIMANT = "claimant"
-ACLED_FIELDS = ("acled_disorder_type", "acled_event_type", "acled_sub_event_type")
 
 
 def check_acled(ctx: Context) -> Iterator[Problem]:
@@ -50,76 +45,6 @@ def check_acled(ctx: Context) -> Iterator[Problem]:
             "acled-disorder",
             f"ACLED files {data.column('acled_sub_event_type')[row].as_py()!r} "
             f"under disorder type {filed[row].as_py()!r}",
-        )
-
-
-def check_attribution(ctx: Context) -> Iterator[Problem]:
-    """Factuality decides whether a claimant is named and whether ACLED codes are allowed; a claimant
-    is linked in event_actors in the claimant role, and only the claimant is."""
-    data, vocab = ctx.data.get("events"), ctx.data.get("vocab_factuality")
-    if data is None or vocab is None:
-        return  # without its vocabulary (reported unreadable) a factuality value means nothing to check
-    factuality, claimant = data.column("factuality"), data.column("claimed_by_actor_id")
-    known = pc.is_in(factuality, value_set=vocab.column("factuality"))
-    requires = lookup(factuality, vocab, "factuality", "requires_claimant")
-    allows = lookup(factuality, vocab, "factuality", "allows_acled")
-    for row in kernels.true_rows(all_of([known, requires, pc.is_null(claimant)])):
-        yield data.problem(
-            row,
-            "claimed_by_actor_id",
-            "claimant-missing",
-            f"factuality {factuality[row]} needs the actor who makes the claim",
-        )
-    for row in kernels.true_rows(all_of([known, pc.invert(requires), pc.is_valid(claimant)])):
-        yield data.problem(
-            row,
-            "claimed_by_actor_id",
-            "claimant-unexpected",
-            f"factuality {factuality[row]} is the article's own voice: no claimant",
-        )
-    any_acled = any_of([pc.is_valid(data.column(f)) for f in ACLED_FIELDS])
-    for row in kernels.true_rows(all_of([known, pc.invert(allows), any_acled])):
-        yield data.problem(
-            row,
-            "acled_event_type",
-            "acled-not-allowed",
-            f"events with factuality {factuality[row]} carry no ACLED codes",
-        )
-    links = ctx.data.get("event_actors")
-    if links is None:
-        return
-    # the claims (events naming a claimant) and the claimant links, each joined as "event, actor"
-    named = pc.is_valid(claimant)
-    claims = pc.binary_join_element_wise(
-        pc.filter(data.column("event_id"), named), pc.filter(claimant, named), SEPARATOR
-    )
-    is_link = pc.fill_null(is_any(links.column("role"), ROLE_CLAIMANT), False)
-    linked = pc.binary_join_element_wise(
-        pc.filter(links.column("event_id"), is_link), pc.filter(links.column("actor_id"), is_link), SEPARATOR
-    )
-    claim_rows, link_rows = pc.indices_nonzero(named), pc.indices_nonzero(is_link)
-    for i in kernels.true_rows(pc.invert(pc.is_in(claims, value_set=linked))):
-        row = claim_rows[i].as_py()
-        yield data.problem(
-            row,
-            "claimed_by_actor_id",
-            "claimant-link",
-            f"event_actors needs the row ({data.column('event_id')[row]}, {claimant[row]}, {ROLE_CLAIMANT})",
-        )
-    # a claimant link must name the event's claimant, not another actor (a link to an unknown event is
-    # a foreign-key problem already)
-    unstated = pc.take(link_rows, pc.indices_nonzero(pc.invert(pc.is_in(linked, value_set=claims))))
-    if len(unstated):
-        unstated = pc.filter(
-            unstated, pc.is_in(pc.take(links.column("event_id"), unstated), value_set=data.column("event_id"))
-        )
-    for row in unstated.to_pylist():
-        yield links.problem(
-            row,
-            "actor_id",
-            "claimant-link",
-            f"{links.column('actor_id')[row]} is linked as claimant of "
-            f"{links.column('event_id')[row]}, but events.claimed_by_actor_id names another actor (or none)",
         )
 
 

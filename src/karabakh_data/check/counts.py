@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pyarrow.compute as pc
 
 from .. import kernels
+from ..io.csvfile import TableData
 from ..model.problems import Problem
 from .context import Context
 
@@ -18,9 +19,12 @@ ORDER = (
 
 
 def check_fatalities(ctx: Context) -> Iterator[Problem]:
-    data = ctx.data.get("events")
-    if data is None:
-        return
+    for data in ctx.data.values():
+        if all(data.table.has_field(f) for f, _ in ORDER):
+            yield from _check_order(data)
+
+
+def _check_order(data: TableData) -> Iterator[Problem]:
     reported = set()
     for lower, higher in ORDER:
         x, y = data.column(lower), data.column(higher)

@@ -35,12 +35,31 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
     for data in ctx.data.values():
         date_fields = [f.name for f in data.table.fields if f.enrichment == ENRICHMENT_BY_ORIGIN]
         if date_fields:
-            yield from _check_origin(data, date_fields)
+            yield from _check_origin(data, date_fields, _evidence_quotes(ctx, data))
             if data.table.has_field("date_precision") and "vocab_date_precision" in ctx.data:
                 yield from _check_precision(data, ctx.data["vocab_date_precision"])
 
 
-def _check_origin(data: TableData, date_fields: list[str]) -> Iterator[Problem]:
+def _evidence_quotes(ctx: Context, data: TableData) -> Column | None:
+    """Each row's evidence: its own quote, or for a row whose evidence is in another table (an event's, in
+    its accounts) the quotes of the rows that point at it, joined by line feeds; None when there is none."""
+    if data.table.has_field("quote"):
+        return data.column("quote")
+    key = data.table.primary_key
+    for other in ctx.data.values():
+        for fk in other.table.foreign_keys if other.table.has_evidence else ():
+            if fk.resource == data.table.name and fk.reference_fields == key and len(key) == 1:
+                grouped = (
+                    pa.table({"key": other.column(fk.fields[0]), "quote": other.column("quote")})
+                    .group_by("key")
+                    .aggregate([("quote", "list")])
+                )
+                joined = pc.binary_join(grouped.column("quote_list"), "\n")
+                return pc.take(joined, pc.index_in(data.column(key[0]), value_set=grouped.column("key")))
+    return None
+
+
+def _check_origin(data: TableData, date_fields: list[str], quotes: Column | None) -> Iterator[Problem]:
     ok, origin = _usable_rows(data, date_fields), data.column(ENRICHMENT_BY_ORIGIN)
     dates = [data.column(f) for f in date_fields]
     any_date = any_of([pc.is_valid(d) for d in dates])
@@ -53,8 +72,8 @@ def _check_origin(data: TableData, date_fields: list[str]) -> Iterator[Problem]:
         yield data.problem(
             row, ENRICHMENT_BY_ORIGIN, "date-origin", f"date_origin is {origin[row].as_py()} but no date is set"
         )
-    if data.table.has_field("quote"):
-        yield from _check_stated_years(data, date_fields, dates, pc.and_(ok, is_any(origin, ORIGIN_STATED)))
+    if quotes is not None:
+        yield from _check_stated_years(data, date_fields, dates, quotes, pc.and_(ok, is_any(origin, ORIGIN_STATED)))
     if data.table.has_field("coder_note"):
         for row in kernels.true_rows(
             all_of([ok, is_any(origin, ORIGIN_INFERRED), pc.is_null(data.column("coder_note"))])
@@ -68,9 +87,9 @@ def _check_origin(data: TableData, date_fields: list[str]) -> Iterator[Problem]:
 
 
 def _check_stated_years(
-    data: TableData, date_fields: list[str], dates: list[pa.Array], stated: Column
+    data: TableData, date_fields: list[str], dates: list[pa.Array], quotes: Column, stated: Column
 ) -> Iterator[Problem]:
-    """A stated date's year must be in the quote, written with four digits."""
+    """A stated date's year must be in the quote (of the row, or of one of its accounts), written with four digits."""
     years = [pc.utf8_lpad(pc.cast(pc.year(d), pa.string()), 4, "0") for d in dates]
     stated = pc.fill_null(stated, False)
     for i, (f, year) in enumerate(zip(date_fields, years)):
@@ -79,13 +98,13 @@ def _check_stated_years(
             any_of([pc.fill_null(pc.equal(year, earlier), False) for earlier in years[:i]]) if i else pc.invert(stated)
         )
         wanted = pc.if_else(pc.and_(stated, pc.invert(again)), year, pa.scalar(None, pa.string()))
-        missing = pc.and_(pc.is_valid(wanted), pc.invert(pa.array(kernels.contains(data.column("quote"), wanted))))
+        missing = pc.and_(pc.is_valid(wanted), pc.invert(pa.array(kernels.contains(quotes, wanted))))
         for row in kernels.true_rows(missing):
             yield data.problem(
                 row,
                 f,
                 "date-stated",
-                f"date_origin is stated but the year {year[row]} is not in the quote; "
+                f"date_origin is stated but the year {year[row]} is not in the quote (of the row or its accounts); "
                 "a date from outside the text is enrichment",
             )
 

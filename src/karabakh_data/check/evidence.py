@@ -6,6 +6,7 @@ Offsets are Python string indices (Unicode code points) into the UTF-8 source te
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import numpy as np
@@ -13,11 +14,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import kernels
+from ..io.csvfile import TableData
 from ..io.seeds import SourceTexts, seed_path
 from ..kernels import Column
 from ..model.problems import Problem
 from ..model.repository import sha256_hex
-from .context import Context
+from .context import Context, lookup
 
 
 class SpanError(Exception):
@@ -58,28 +60,66 @@ def locate(text: str, quote: str, hint_start: int | None = None) -> tuple[int, i
     return starts[0], starts[0] + len(quote)
 
 
+SHIPPED, CITED = "shipped", "cited"
+CITED_ID = re.compile(r"cit-[0-9]{4,}")
+CITED_REQUIRES = ("publisher", "url", "retrieved_date")  # where to read a cited source, and when it was read
+MAX_EXCERPT_CHARS = 600  # a sentence: a cited source is quoted as evidence, never copied
+
+
 def check_sources(ctx: Context) -> Iterator[Problem]:
-    """Each source row matches its file in seeds/ byte for byte; every seed file has a row."""
+    """A shipped source matches its file in seeds/ byte for byte, and every seed file has a row; a cited
+    source says where and when it was read, and has no file."""
     data = ctx.data.get("sources")
     if data is None:
         return
-    columns = [data.column(c).to_pylist() for c in ("source_id", "path", "title", "text_sha256", "text_chars")]
+    names = ("source_id", "source_kind", "path", "title", "text_sha256", "text_chars")
     listed = set()
-    for row, (source_id, path, title, sha256, chars) in enumerate(zip(*columns)):
-        listed.add(path)
-        if path != f"seeds/{source_id}.txt":
-            yield data.problem(row, "path", "source-path", f"the path must be seeds/{source_id}.txt")
-        elif seed_path(ctx.repo, source_id) is None:
-            yield data.problem(row, "path", "source-missing", "the source document is not in seeds/ (or is a symlink)")
-        elif source_id not in ctx.texts:
-            yield data.problem(row, "path", "source-encoding", "the source document is not valid UTF-8")
-        else:
-            for field, rule, message in _seed_differences(ctx.texts, source_id, title, sha256, chars):
-                yield data.problem(row, field, rule, message)
+    for row, values in enumerate(zip(*(data.column(c).to_pylist() for c in names))):
+        record = dict(zip(names, values))
+        listed.add(record["path"])
+        problems = _shipped(ctx, record) if record["source_kind"] == SHIPPED else _cited(data, row, record)
+        for field, rule, message in problems:
+            yield data.problem(row, field, rule, message)
     for seed in sorted((ctx.repo.root / "seeds").glob("*.txt")):
         if ctx.repo.relative(seed) not in listed:
             message = "this seed file has no row in sources.csv"
             yield Problem(ctx.repo.relative(seed), None, None, None, "source-unlisted", None, message)
+
+
+def _shipped(ctx: Context, record: dict) -> Iterator[tuple[str, str, str]]:
+    source_id = record["source_id"]
+    if record["path"] != f"seeds/{source_id}.txt":
+        yield "path", "source-path", f"a shipped source's path is seeds/{source_id}.txt"
+    elif seed_path(ctx.repo, source_id) is None:
+        yield "path", "source-missing", "the source document is not in seeds/ (or is a symlink)"
+    elif source_id not in ctx.texts:
+        yield "path", "source-encoding", "the source document is not valid UTF-8"
+    elif record["text_sha256"] is None or record["text_chars"] is None:
+        missing = "text_sha256" if record["text_sha256"] is None else "text_chars"
+        yield missing, "source-kind", f"a shipped source records its {missing}, checked against the file"
+    else:
+        yield from _seed_differences(ctx.texts, source_id, record["title"], record["text_sha256"], record["text_chars"])
+
+
+def _cited(data: TableData, row: int, record: dict) -> Iterator[tuple[str, str, str]]:
+    if not CITED_ID.fullmatch(record["source_id"] or ""):
+        yield (
+            "source_id",
+            "source-kind",
+            "a cited source's id is cit- and a number; a shipped text's is its seed's name",
+        )
+    for field in ("path", "text_sha256", "text_chars"):
+        if record[field] is not None:
+            yield field, "source-kind", f"a cited source has no text here: {field} stays empty"
+    for field in CITED_REQUIRES:
+        if not data.column(field)[row].is_valid:
+            yield (
+                field,
+                "source-cited",
+                f"a cited source needs its {field}: a reader must be able to find what was quoted",
+            )
+    if not data.column("published_date")[row].is_valid and not data.column("provenance_note")[row].is_valid:
+        yield "published_date", "source-date", "no published_date: say in provenance_note why it could not be confirmed"
 
 
 def _seed_differences(texts: SourceTexts, source_id: str, title: str, sha256: str, chars: int) -> Iterator[tuple]:
@@ -124,37 +164,70 @@ class SpanIndex:
 
 
 def check_spans(ctx: Context) -> Iterator[Problem]:
-    """text[char_start:char_end] == quote for every row that cites evidence."""
-    texts = None
+    """text[char_start:char_end] == quote for every row whose source is shipped; a row quoting a cited
+    source holds a short excerpt and no offsets."""
+    texts, kinds = None, ctx.data.get("sources")
     for data in ctx.data.values():
         if not data.table.has_evidence:
             continue
         texts = texts or SpanIndex(ctx)
         columns = [data.column(c) for c in ("source_id", "quote", "char_start", "char_end")]
-        rows = np.flatnonzero(~texts.matching_spans(*columns))
-        if not len(rows):
-            continue
-        picked = (
-            data.typed.select(["source_id", "quote", "char_start", "char_end"])
-            .take(pa.array(rows, pa.int64()))
-            .to_pylist()
+        shipped = pc.is_in(columns[0], value_set=pa.array(texts.ids, pa.string()))
+        without = pc.or_(pc.is_null(columns[2]), pc.is_null(columns[3]))
+        for row in kernels.true_rows(pc.and_(shipped, without)):
+            yield data.problem(
+                row, "char_start", "span-missing", "the quote's offsets are empty: run `karabakh-data fmt` to fill them"
+            )
+        if kinds is not None:
+            yield from _check_excerpts(data, lookup(columns[0], kinds, "source_id", "source_kind"))
+        unmatched = pc.and_(shipped, pc.invert(pa.array(texts.matching_spans(*columns))))
+        yield from _closer_look(ctx, data, np.array(kernels.true_rows(pc.and_(unmatched, pc.invert(without)))))
+
+
+def _check_excerpts(data: TableData, kind: Column) -> Iterator[Problem]:
+    cited = pc.fill_null(pc.equal(kind, CITED), False)
+    for row in kernels.true_rows(
+        pc.and_(cited, pc.or_(pc.is_valid(data.column("char_start")), pc.is_valid(data.column("char_end"))))
+    ):
+        yield data.problem(
+            row,
+            "char_start",
+            "excerpt-offsets",
+            "the source is cited, not shipped: there is no text to count offsets in",
         )
-        for row, values in zip(rows.tolist(), picked):  # the rows that need a closer look
-            source_id, quote, start, end = values.values()
-            text = ctx.texts.get(source_id)
-            if text is None or not quote:
-                continue  # an unknown source or a missing quote is reported by other rules
-            try:
-                found_start, _ = locate(text, quote, start)
-            except SpanError as exc:
-                yield data.problem(row, "quote", exc.rule, exc.message)
-                continue
-            if start is not None and end is not None:
-                yield data.problem(
-                    row,
-                    "char_start",
-                    "span",
-                    f"text[{start}:{end}] is {text[start:end][:60]!r}, not the quote; "
-                    f"the quote is at char_start {found_start}: run `karabakh-data fmt`",
-                    f"{start}:{end}",
-                )
+    quote = data.column("quote")
+    long = pc.or_(pc.greater(pc.utf8_length(quote), MAX_EXCERPT_CHARS), pc.match_substring(quote, "\n"))
+    for row in kernels.true_rows(pc.and_(cited, pc.fill_null(long, False))):
+        yield data.problem(
+            row,
+            "quote",
+            "excerpt-length",
+            f"an excerpt of a cited source is one sentence at most ({MAX_EXCERPT_CHARS} characters, one line): "
+            "cite the report, do not copy it",
+        )
+
+
+def _closer_look(ctx: Context, data: TableData, rows: np.ndarray) -> Iterator[Problem]:
+    """Why each row's span does not hold its quote: the quote is not in the text, occurs more than once,
+    or sits elsewhere."""
+    if not len(rows):
+        return
+    picked = data.typed.select(["source_id", "quote", "char_start", "char_end"]).take(pa.array(rows, pa.int64()))
+    for row, values in zip(rows.tolist(), picked.to_pylist()):
+        source_id, quote, start, end = values.values()
+        text = ctx.texts.get(source_id)
+        if text is None or not quote:
+            continue  # a missing quote is reported by other rules
+        try:
+            found_start, _ = locate(text, quote, start)
+        except SpanError as exc:
+            yield data.problem(row, "quote", exc.rule, exc.message)
+            continue
+        yield data.problem(
+            row,
+            "char_start",
+            "span",
+            f"text[{start}:{end}] is {text[start:end][:60]!r}, not the quote; "
+            f"the quote is at char_start {found_start}: run `karabakh-data fmt`",
+            f"{start}:{end}",
+        )

@@ -14,7 +14,8 @@ from ..io.seeds import read_seeds
 from ..model.problems import Problem
 from ..model.repository import Repository
 from ..model.schemas import Package, SchemaError, load_package
-from .claims import check_acled, check_attribution, check_coordinates
+from .accounts import check_accounts, check_attribution
+from .claims import check_acled, check_coordinates
 from .context import Context
 from .counts import check_fatalities
 from .dates import check_dates
@@ -22,6 +23,7 @@ from .descriptor import check_descriptor
 from .enrichments import check_enrichments
 from .evidence import check_sources, check_spans
 from .references import check_foreign_keys
+from .relations import check_relations
 from .release import check_release
 from .table import check_canonical, check_constraints, check_content
 
@@ -35,6 +37,8 @@ RULES = (
     check_sources,
     check_coordinates,
     check_fatalities,
+    check_accounts,
+    check_relations,
 )
 TABLE_CHECKS = (check_canonical, check_constraints, check_content)
 WORKERS = 2  # the machines CI runs on have two cores; Arrow kernels and hashlib release the GIL

@@ -13,9 +13,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import kernels
+from ..check.context import all_of
 from ..io.csvfile import TableData
 from ..model.generate import arrow_schema
 from ..model.schemas import Package, Table
+from .estimates import Estimates, column, positions, take
 
 SIDE_1_ROLES = ("perpetrator", "initiator")
 SIDE_2_ROLES = ("target", "victim", "accused", "informed_party")
@@ -24,21 +26,7 @@ VIOLENT_PLOVER_TYPE = "ASSAULT"
 CIVILIANS = "Civilians"
 ACLED_DAY_PRECISIONS = ("day", "days", "week")  # ACLED's event_date is the start date for these
 MID_MONTH_DAY = 15  # month precision: ACLED's mid-month convention
-
-
-def column(data: TableData, name: str) -> pa.Array:
-    """A typed column as one array."""
-    return kernels.one_chunk(data.column(name))
-
-
-def positions(keys: kernels.Column, table_keys: kernels.Column) -> np.ndarray:
-    """Row of each key in table_keys (-1 where it is null or absent)."""
-    return pc.fill_null(pc.index_in(keys, value_set=table_keys), -1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def take(column: pa.Array, rows: np.ndarray) -> pa.Array:
-    """column[rows], null where rows is -1."""
-    return pc.take(column, pa.array(rows, pa.int64(), mask=rows < 0))
+OWN_VOICE_STATUSES = ("confirmed", "single_source")  # statuses whose notes need no attribution
 
 
 def _where(mask: kernels.Column, values: kernels.Column | object) -> kernels.Column:
@@ -67,7 +55,14 @@ def _sides(data: dict[str, TableData], event_ids: pa.Array) -> dict[int, tuple[n
     names of the others, joined with '; ' (null for none), in (actor_id, role) order. Side 1: the
     actors in role perpetrator or initiator, else the first participant; side 2: those in a target
     role, else the (remaining) participants."""
-    links = data["event_actors"].typed  # validated, so in primary-key order: (event_id, actor_id, role)
+    links = data["event_actors"].typed  # validated, so in primary-key order: (event_id, actor_id, role, source_id)
+    # a link that several sources evidence is one link: keep the first row of each (event_id, actor_id, role)
+    keys = [kernels.one_chunk(links.column(k)) for k in ("event_id", "actor_id", "role")]
+    repeated = np.zeros(links.num_rows, bool)
+    if links.num_rows > 1:
+        same = [pc.equal(k.slice(1), k.slice(0, len(k) - 1)).to_numpy(zero_copy_only=False) for k in keys]
+        repeated[1:] = same[0] & same[1] & same[2]
+    links = links.filter(pa.array(~repeated))
     event = positions(links.column("event_id"), event_ids)
     actor = positions(links.column("actor_id"), column(data["actors"], "actor_id"))
     role = links.column("role")
@@ -123,9 +118,8 @@ class Lookups:
         self.location_row = at
         self.place_row = np.where(at >= 0, _nearest(parents, has_point)[np.maximum(at, 0)], -1)
         self.district_row = np.where(at >= 0, _nearest(parents, is_district)[np.maximum(at, 0)], -1)
-        self.source_row = positions(column(events, "source_id"), column(data["sources"], "source_id"))
-        self.claimant_row = positions(column(events, "claimed_by_actor_id"), column(actors, "actor_id"))
         self.sides = _sides(data, self.event_ids)
+        self.estimates = Estimates(data)
 
     def event(self, name: str) -> pa.ChunkedArray:
         return self.data["events"].column(name)
@@ -147,11 +141,23 @@ class Lookups:
     def location(self, name: str, rows: np.ndarray) -> pa.Array:
         return take(column(self.data["locations"], name), rows)
 
-    def source(self, name: str) -> pa.Array:
-        return take(column(self.data["sources"], name), self.source_row)
+    def sources(self, name: str) -> pa.Array:
+        """For each event, a column of its sources (or one of SOURCE_LABELS), in source_id order, joined by '; '."""
+        sources = self.data["sources"]
+        title, publisher = column(sources, "title"), column(sources, "publisher")
+        where = pc.coalesce(column(sources, "path"), column(sources, "url"))
+        labels = {
+            "label": lambda: pc.coalesce(publisher, title),
+            "article": lambda: pc.binary_join_element_wise(title, " (", where, ")", ""),
+            "date": lambda: pc.cast(column(sources, "published_date"), pa.string()),
+        }
+        return self.estimates.per_source(labels[name]() if name in labels else column(sources, name))
 
-    def claimant(self) -> pa.Array:
-        return take(self.actor_names, self.claimant_row)
+    def first_quote(self) -> pa.Array:
+        return take(column(self.data["event_accounts"], "quote"), self.estimates.first_account)
+
+    def counted(self) -> pa.Array:
+        return pa.array(self.estimates.is_counted)
 
     def place_precision(self, wanted: str) -> pa.Array:
         vocab = self.data["vocab_geo_precision"]
@@ -184,21 +190,22 @@ def _acled_date(ctx: Lookups) -> pa.Array:
 
 
 def _notes(ctx: Lookups) -> pa.Array:
-    """The summary, then " [factuality; claimed by name]" unless the event is asserted."""
-    factuality, claimant = ctx.event("factuality"), ctx.claimant()
+    """The summary, then " [status; claimed by names]" unless a source asserts the event itself."""
+    status, claimants = ctx.estimates.status, ctx.estimates.claimants
     suffix = pc.if_else(
-        pc.is_valid(claimant),
-        pc.binary_join_element_wise(" [", factuality, "; claimed by ", claimant, "]", ""),
-        pc.binary_join_element_wise(" [", factuality, "]", ""),
+        pc.is_valid(claimants),
+        pc.binary_join_element_wise(" [", status, "; claimed by ", claimants, "]", ""),
+        pc.binary_join_element_wise(" [", status, "]", ""),
     )
-    suffix = pc.if_else(pc.fill_null(pc.equal(factuality, "asserted"), False), pa.scalar(""), suffix)
+    own_voice = pc.is_in(status, value_set=pa.array(OWN_VOICE_STATUSES))
+    suffix = pc.if_else(own_voice, pa.scalar(""), suffix)
     return pc.binary_join_element_wise(ctx.event("summary"), suffix, "")
 
 
 def acled_view(ctx: Lookups) -> tuple[pa.Array, dict[str, pa.Array]]:
-    """The events the view holds (those with ACLED codes), and its columns."""
+    """The events the view holds (counted events with ACLED codes), and its columns."""
     date, inter2, place = _acled_date(ctx), ctx.inter(2), ctx.place_row
-    return pc.is_valid(ctx.event("acled_event_type")), {
+    return pc.and_(pc.is_valid(ctx.event("acled_event_type")), ctx.counted()), {
         "event_id": ctx.event("event_id"),
         "event_date": date,
         "year": _year(date),
@@ -220,33 +227,37 @@ def acled_view(ctx: Lookups) -> tuple[pa.Array, dict[str, pa.Array]]:
         "latitude": ctx.location("latitude", place),
         "longitude": ctx.location("longitude", place),
         "geo_precision": ctx.place_precision("acled_geo_precision"),
-        "source": ctx.source("publisher"),
+        "source": ctx.sources("label"),
         "notes": _notes(ctx),
-        "fatalities": ctx.event("fatalities_best"),
-        "factuality": ctx.event("factuality"),
-        "quote": ctx.event("quote"),
+        "fatalities": ctx.estimates.low,
+        "status": ctx.estimates.status,
+        "quote": ctx.first_quote(),
     }
 
 
 def ged_view(ctx: Lookups) -> tuple[pa.Array, dict[str, pa.Array]]:
-    """The events the view holds (violent ones, PLOVER ASSAULT, that occurred or are claimed to have),
-    and its columns."""
-    allows = ctx.event_vocabulary("vocab_factuality", "factuality", "allows_acled")
-    rows = pc.and_(
-        pc.fill_null(pc.equal(ctx.event("plover_event_type"), VIOLENT_PLOVER_TYPE), False), pc.fill_null(allows, False)
+    """The events the view holds (counted violent events, PLOVER ASSAULT, with at least one death by the
+    best estimate: GED's inclusion rule), and its columns."""
+    best = ctx.estimates.best
+    rows = all_of(
+        [
+            pc.fill_null(pc.equal(ctx.event("plover_event_type"), VIOLENT_PLOVER_TYPE), False),
+            ctx.counted(),
+            pc.fill_null(pc.greater_equal(best, 1), False),
+        ]
     )
-    title, path, place = ctx.source("title"), ctx.source("path"), ctx.place_row
+    place = ctx.place_row
     return rows, {
         "event_id": ctx.event("event_id"),
         "year": _year(ctx.event("date_start")),
         "side_a": ctx.actor_name(1),
         "side_b": ctx.actor_name(2),
-        "number_of_sources": pa.array(np.ones(len(ctx.event_ids), np.int64)),  # one row per event per source
-        "source_article": pc.binary_join_element_wise(title, " (", path, ")", ""),
-        "source_office": ctx.source("publisher"),
-        "source_date": ctx.source("published_date"),
-        "source_headline": title,
-        "source_original": ctx.claimant(),
+        "number_of_sources": pa.array(ctx.estimates.sources),
+        "source_article": ctx.sources("article"),
+        "source_office": ctx.sources("publisher"),
+        "source_date": ctx.sources("date"),
+        "source_headline": ctx.sources("title"),
+        "source_original": ctx.estimates.claimants,
         "where_prec": ctx.place_precision("ged_where_prec"),
         "where_coordinates": ctx.location("name", place),
         "where_description": ctx.location("quote", ctx.location_row),
@@ -257,16 +268,21 @@ def ged_view(ctx: Lookups) -> tuple[pa.Array, dict[str, pa.Array]]:
         "date_prec": ctx.event_vocabulary("vocab_date_precision", "date_precision", "ged_date_prec"),
         "date_start": ctx.event("date_start"),
         "date_end": ctx.event("date_end"),
-        "deaths_unknown": ctx.event("fatalities_best"),
-        "best": ctx.event("fatalities_best"),
-        "high": ctx.event("fatalities_high"),
-        "low": ctx.event("fatalities_low"),
-        "factuality": ctx.event("factuality"),
-        "quote": ctx.event("quote"),
+        "deaths_unknown": best,
+        "best": best,
+        "high": ctx.estimates.high,
+        "low": ctx.estimates.low,
+        "status": ctx.estimates.status,
+        "quote": ctx.first_quote(),
     }
 
 
-BUILDERS = {"acled_view": acled_view, "ged_view": ged_view}
+def event_estimates(ctx: Lookups) -> tuple[pa.Array, dict[str, pa.Array]]:
+    """Every event, with what its accounts say of it together."""
+    return pa.array(np.ones(len(ctx.event_ids), bool)), ctx.estimates.columns(ctx.data)
+
+
+BUILDERS = {"acled_view": acled_view, "ged_view": ged_view, "event_estimates": event_estimates}
 
 
 def _to_arrow(view: Table, rows: pa.Array, columns: dict[str, pa.Array]) -> pa.Table:

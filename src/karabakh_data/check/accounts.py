@@ -1,0 +1,136 @@
+"""Accounts: each source's account of an event, in its own voice.
+
+An event is the happening, coded once; its accounts say which source reports it, in which voice
+(factuality, claimant) and with which counts. What a factuality value requires (a claimant, whether
+ACLED codes are allowed, its stance) and what a role means (whether it needs an affirmed event) are
+read from the vocabularies, not written here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import kernels
+from ..io.csvfile import TableData
+from ..kernels import Column
+from ..model.problems import Problem
+from .context import Context, all_of, any_of, is_any, lookup
+from .references import SEPARATOR
+
+ROLE_CLAIMANT = "claimant"
+ACLED_FIELDS = ("acled_disorder_type", "acled_event_type", "acled_sub_event_type")
+AFFIRMING_STANCES = ("asserts", "attributes")  # the account says the event happened, in its voice or a claimant's
+
+
+def account_stances(accounts: TableData, vocab: TableData) -> Column:
+    """The stance of each account (vocab_factuality.stance of its factuality; null when unknown)."""
+    return lookup(accounts.column("factuality"), vocab, "factuality", "stance")
+
+
+def events_with(accounts: TableData, mask: Column) -> pa.Array:
+    """The distinct event ids of the accounts where mask holds."""
+    return pc.unique(pc.drop_null(pc.filter(accounts.column("event_id"), pc.fill_null(mask, False))))
+
+
+def check_accounts(ctx: Context) -> Iterator[Problem]:
+    """Every event has an account; ACLED codes need an account whose voice allows them; a role that says
+    the act happened needs an event some account affirms."""
+    events, accounts = ctx.data.get("events"), ctx.data.get("event_accounts")
+    vocab = ctx.data.get("vocab_factuality")
+    if events is None or accounts is None:
+        return
+    event_ids = events.column("event_id")
+    for row in kernels.true_rows(pc.invert(pc.is_in(event_ids, value_set=pc.drop_null(accounts.column("event_id"))))):
+        yield events.problem(
+            row,
+            "event_id",
+            "event-no-account",
+            "the event has no row in event_accounts: every event is some source's account",
+        )
+    if vocab is None:
+        return  # without its vocabulary (reported unreadable) a factuality value means nothing to check
+    allowing = events_with(accounts, lookup(accounts.column("factuality"), vocab, "factuality", "allows_acled"))
+    any_acled = any_of([pc.is_valid(events.column(f)) for f in ACLED_FIELDS])
+    for row in kernels.true_rows(pc.and_(any_acled, pc.invert(pc.is_in(event_ids, value_set=allowing)))):
+        yield events.problem(
+            row,
+            "acled_event_type",
+            "acled-not-allowed",
+            "no account of this event has a factuality that allows ACLED codes (vocab_factuality.allows_acled)",
+        )
+    yield from _check_roles(ctx, accounts, vocab)
+
+
+def _check_roles(ctx: Context, accounts: TableData, vocab: TableData) -> Iterator[Problem]:
+    links, roles = ctx.data.get("event_actors"), ctx.data.get("vocab_event_role")
+    if links is None or roles is None:
+        return
+    affirmed = events_with(accounts, is_any(account_stances(accounts, vocab), *AFFIRMING_STANCES))
+    needs = pc.fill_null(lookup(links.column("role"), roles, "role", "requires_affirmed"), False)
+    known = pc.is_in(links.column("event_id"), value_set=pc.drop_null(accounts.column("event_id")))
+    for row in kernels.true_rows(
+        all_of([needs, known, pc.invert(pc.is_in(links.column("event_id"), value_set=affirmed))])
+    ):
+        yield links.problem(
+            row,
+            "role",
+            "role-not-affirmed",
+            f"role {links.column('role')[row]} says the act happened, but no account of "
+            f"{links.column('event_id')[row]} affirms it (it is only denied or spoken of as future): "
+            "link the actor it is about as subject",
+        )
+
+
+def _keys(data: TableData, mask: Column, *fields: str) -> pa.Array:
+    """The rows where mask holds, their fields joined as one key."""
+    return pc.binary_join_element_wise(*(pc.filter(data.column(f), mask) for f in fields), SEPARATOR)
+
+
+def check_attribution(ctx: Context) -> Iterator[Problem]:
+    """An account's factuality decides whether it names a claimant; a claimant is linked in event_actors
+    in the claimant role with the account's source, and only an account's claimant is."""
+    data, vocab = ctx.data.get("event_accounts"), ctx.data.get("vocab_factuality")
+    if data is None or vocab is None:
+        return
+    factuality, claimant = data.column("factuality"), data.column("claimed_by_actor_id")
+    known = pc.is_in(factuality, value_set=vocab.column("factuality"))
+    requires = lookup(factuality, vocab, "factuality", "requires_claimant")
+    for row in kernels.true_rows(all_of([known, requires, pc.is_null(claimant)])):
+        message = f"factuality {factuality[row]} needs the actor who makes the claim (or the denial)"
+        yield data.problem(row, "claimed_by_actor_id", "claimant-missing", message)
+    for row in kernels.true_rows(all_of([known, pc.invert(requires), pc.is_valid(claimant)])):
+        message = f"factuality {factuality[row]} is the source's own voice: no claimant"
+        yield data.problem(row, "claimed_by_actor_id", "claimant-unexpected", message)
+    links = ctx.data.get("event_actors")
+    if links is None:
+        return
+    named = pc.fill_null(pc.is_valid(claimant), False)
+    claims = _keys(data, named, "event_id", "claimed_by_actor_id", "source_id")
+    is_link = pc.fill_null(is_any(links.column("role"), ROLE_CLAIMANT), False)
+    linked = _keys(links, is_link, "event_id", "actor_id", "source_id")
+    claim_rows = pc.indices_nonzero(named)
+    for i in kernels.true_rows(pc.invert(pc.is_in(claims, value_set=linked))):
+        row = claim_rows[i].as_py()
+        event, source = data.column("event_id")[row], data.column("source_id")[row]
+        message = f"event_actors needs the row ({event}, {claimant[row]}, {ROLE_CLAIMANT}, {source})"
+        yield data.problem(row, "claimed_by_actor_id", "claimant-link", message)
+    # a claimant link must name the claimant of an account of the same event and source (a link to an
+    # unknown event is a foreign-key problem already)
+    link_rows = pc.indices_nonzero(is_link)
+    unstated = pc.take(link_rows, pc.indices_nonzero(pc.invert(pc.is_in(linked, value_set=claims))))
+    events = ctx.data.get("events")
+    if len(unstated) and events is not None:
+        unstated = pc.filter(
+            unstated, pc.is_in(pc.take(links.column("event_id"), unstated), value_set=events.column("event_id"))
+        )
+    for row in unstated.to_pylist():
+        yield links.problem(
+            row,
+            "actor_id",
+            "claimant-link",
+            f"{links.column('actor_id')[row]} is linked as claimant of {links.column('event_id')[row]} from "
+            f"{links.column('source_id')[row]}, but no account of that event from that source names it",
+        )
