@@ -173,6 +173,7 @@ class _Builder:
         )
         best, spread = rng.integers(0, 50, n), rng.integers(0, 5, n)
         reported, alleged, linked = rng.random(n) < 0.95, rng.random(n) < 0.2, rng.random(n) < 0.3
+        cited, part = rng.random(n) < 0.1, rng.random(n) < 0.02
         # news text has commas and quoted speech: about a third of the quotes need CSV quoting, and one in
         # ten holds double quotes, as the article's own quotes do; and more than one in seven holds letters
         # and punctuation outside ASCII (Azerbaijani place names, curly quotes). Files without them take
@@ -189,7 +190,6 @@ class _Builder:
             self.tables["events"].append(
                 [
                     eid,
-                    source_id,
                     f"Synthetic event {i + 1}.",
                     dates[i],
                     dates[i],
@@ -201,16 +201,16 @@ class _Builder:
                     subtype,
                     plover[plover_pick[i]],
                     cameo[cameo_pick[i]],
-                    *counts,
-                    "alleged" if alleged[i] else "asserted",
-                    claimant,
                     "",
-                    sentence,
-                    start,
-                    end,
                     "",
                 ]
             )
+            fact = "alleged" if alleged[i] else "asserted"
+            self.account(eid, source_id, fact, claimant, counts, sentence, start, end)
+            if cited[i]:  # a second account, from a report that is cited, not shipped: an excerpt, no offsets
+                self.account(eid, f"cit-{1 + i % CITED_SOURCES:04d}", "asserted", "", counts, sentence, "", "")
+            if part[i] and i:  # a part of the event before it, which is then counted through its parts
+                self.tables["event_relations"].append([eid, f"evt-{i:07d}", "part_of", ""])
             if alleged[i]:
                 self.tables["event_actors"].append([eid, claimant, "claimant", source_id, sentence, start, end, ""])
             if linked[i]:
@@ -226,6 +226,12 @@ class _Builder:
                         "",
                     ]
                 )
+
+    def account(self, eid: str, source_id: str, fact: str, claimant: str, counts: tuple, quote: str, start, end):
+        accounts = self.tables["event_accounts"]
+        accounts.append(
+            [f"acc-{len(accounts) + 1:07d}", eid, source_id, fact, claimant, *counts, quote, start, end, ""]
+        )
 
     def agreements(self) -> None:
         for k in range(1, AGREEMENTS + 1):
@@ -261,6 +267,7 @@ class _Builder:
             self.tables["sources"].append(
                 [
                     source_id,
+                    "shipped",
                     f"seeds/{source_id}.txt",
                     doc.parts[0],
                     "en",
@@ -269,7 +276,27 @@ class _Builder:
                     "",
                     "",
                     "",
+                    "",
                     "Synthetic text generated for benchmarks.",
+                    "",
+                ]
+            )
+        for k in range(1, CITED_SOURCES + 1):
+            self.tables["sources"].append(
+                [
+                    f"cit-{k:04d}",
+                    "cited",
+                    "",
+                    f"Synthetic cited report {k}",
+                    "en",
+                    "",
+                    "",
+                    f"Synthetic Wire {k}",
+                    f"https://example.org/report/{k}",
+                    "2023-09-20",
+                    "2026-12-05",
+                    "Synthetic report for benchmarks; not shipped.",
+                    "",
                 ]
             )
         for table, rows in self.tables.items():
@@ -278,8 +305,20 @@ class _Builder:
             _write(out / "data" / "csv" / f"{table}.csv", _columns(table), rows)
 
 
-TABLES = ("sources", "events", "actors", "locations", "agreements", "event_actors", "agreement_parties", "enrichments")
-KEY_COLUMNS = {"event_actors": 3, "agreement_parties": 3}  # the other tables' primary key is their first column
+TABLES = (
+    "sources",
+    "events",
+    "event_accounts",
+    "actors",
+    "locations",
+    "agreements",
+    "event_actors",
+    "agreement_parties",
+    "event_relations",
+    "enrichments",
+)
+KEY_COLUMNS = {"event_actors": 4, "agreement_parties": 4, "event_relations": 3}  # the others': their first column
+CITED_SOURCES = 9
 
 
 def generate(out: Path, events: int, seed: int, inject_errors: bool = False) -> dict:
@@ -296,11 +335,7 @@ def generate(out: Path, events: int, seed: int, inject_errors: bool = False) -> 
     builder.event_rows()
     builder.agreements()
     tables = builder.tables
-    injected = (
-        _inject(tables["events"], tables["actors"], tables["locations"], tables["enrichments"], tables["event_actors"])
-        if inject_errors
-        else []
-    )
+    injected = _inject(tables) if inject_errors else []
     builder.write(out)
     manifest = {
         "events": events,
@@ -308,7 +343,9 @@ def generate(out: Path, events: int, seed: int, inject_errors: bool = False) -> 
         "actors": builder.n_actors,
         "locations": builder.n_locations,
         "sources": len(builder.sources),
+        "event_accounts": len(tables["event_accounts"]),
         "event_actors": len(tables["event_actors"]),
+        "event_relations": len(tables["event_relations"]),
         "enrichments": len(tables["enrichments"]),
         "injected_errors": injected,
     }
@@ -318,9 +355,12 @@ def generate(out: Path, events: int, seed: int, inject_errors: bool = False) -> 
     return manifest
 
 
-def _inject(events, actors, locations, enrichments, links) -> list[dict]:
+def _inject(tables: dict[str, list[list]]) -> list[dict]:
     """One known error per rule family, at fixed rows; returns what validate must report."""
+    events, accounts, actors = tables["events"], tables["event_accounts"], tables["actors"]
+    locations, enrichments, links = tables["locations"], tables["enrichments"], tables["event_actors"]
     col = {name: i for i, name in enumerate(_columns("events"))}
+    acc = {name: i for i, name in enumerate(_columns("event_accounts"))}
     out = []
 
     def planted(rule, table, record, field):
@@ -332,28 +372,28 @@ def _inject(events, actors, locations, enrichments, links) -> list[dict]:
     e = events[2]
     e[col["location_id"]] = "loc-999999"
     planted("foreign-key", "events", e[0], "location_id")
-    e = events[3]
-    e[col["factuality"]] = "certain"
-    planted("foreign-key", "events", e[0], "factuality")
+    a = next(a for a in accounts[3:] if a[acc["char_start"]] != "")  # an account of a shipped text
+    a[acc["factuality"]] = "certain"
+    planted("foreign-key", "event_accounts", a[0], "factuality")
     e = events[4]
     e[col["acled_sub_event_type"]] = (
         "Attack" if e[col["acled_event_type"]] != "Violence against civilians" else "Armed clash"
     )
     planted("foreign-key", "events", e[0], "acled_event_type,acled_sub_event_type")
-    e = events[5]
-    e[col["char_start"]] += 1
-    e[col["char_end"]] += 1
-    planted("span", "events", e[0], "char_start")
-    e = events[6]
-    e[col["fatalities_low"]], e[col["fatalities_best"]], e[col["fatalities_high"]] = 9, 3, 9
-    planted("fatalities-order", "events", e[0], "fatalities_low")
+    a = next(a for a in accounts[5:] if a[acc["char_start"]] != "" and a is not accounts[3])
+    a[acc["char_start"]] += 1
+    a[acc["char_end"]] += 1
+    planted("span", "event_accounts", a[0], "char_start")
+    a = accounts[6]
+    a[acc["fatalities_low"]], a[acc["fatalities_best"]], a[acc["fatalities_high"]] = 9, 3, 9
+    planted("fatalities-order", "event_accounts", a[0], "fatalities_low")
     e = events[7]
     e[col["summary"]] = '=HYPERLINK("http://example.org")'
     planted("formula", "events", e[0], "summary")
-    e = events[8]
-    e[col["fatalities_best"]] = -1
-    e[col["fatalities_low"]] = -1
-    planted("minimum", "events", e[0], "fatalities_best")
+    a = accounts[8]
+    a[acc["fatalities_best"]] = -1
+    a[acc["fatalities_low"]] = -1
+    planted("minimum", "event_accounts", a[0], "fatalities_best")
     events[10][0] = events[9][0]
     planted("primary-key", "events", events[9][0], "event_id")
     e = events[11]
@@ -367,19 +407,10 @@ def _inject(events, actors, locations, enrichments, links) -> list[dict]:
     planted("maximum", "locations", loc[0], "latitude")
     dropped = enrichments.pop(5)
     planted("enrichment-missing", "locations", dropped[2], dropped[3])
-    links.append(
-        [
-            events[12][0],
-            "act-999999",
-            "perpetrator",
-            events[12][1],
-            events[12][col["quote"]],
-            events[12][col["char_start"]],
-            events[12][col["char_end"]],
-            "",
-        ]
-    )
-    planted("foreign-key", "event_actors", f"{events[12][0]}/act-999999/perpetrator", "actor_id")
+    source = next(a for a in accounts if a[1] == events[12][0])
+    quote, start, end = source[acc["quote"]], source[acc["char_start"]], source[acc["char_end"]]
+    links.append([events[12][0], "act-999999", "perpetrator", source[2], quote, start, end, ""])
+    planted("foreign-key", "event_actors", f"{events[12][0]}/act-999999/perpetrator/{source[2]}", "actor_id")
     return out
 
 

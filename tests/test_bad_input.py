@@ -9,6 +9,7 @@ import json
 import pytest
 
 from conftest import (
+    SEED_ID,
     bumped,
     get_cell,
     published_digest,
@@ -50,6 +51,18 @@ def raw_file(table, transform):
     def apply(repo):
         path = repo.csv_path(table)
         path.write_bytes(transform(path.read_bytes()))
+
+    return apply
+
+
+def field_of(schema, name):
+    return next(f for f in schema["fields"] if f["name"] == name)
+
+
+def add_row(table, row):
+    def apply(repo):
+        header, rows = read_rows(repo, table)
+        write_rows(repo, table, header, rows + [row])
 
     return apply
 
@@ -108,10 +121,10 @@ CASES = [
     # types and schema constraints
     (
         "type-integer",
-        cell("events", "evt-0002", "fatalities_best", "six"),
-        "events",
+        cell("event_accounts", "acc-0002", "fatalities_best", "six"),
+        "event_accounts",
         "type",
-        "evt-0002",
+        "acc-0002",
         "fatalities_best",
     ),
     (
@@ -140,7 +153,7 @@ CASES = [
         "allows_acled",
     ),
     ("required", cell("events", "evt-0003", "summary", ""), "events", "required", "evt-0003", "summary"),
-    ("required-offsets", cell("actors", "act-0004", "char_start", ""), "actors", "required", "act-0004", "char_start"),
+    ("span-missing", cell("actors", "act-0004", "char_start", ""), "actors", "span-missing", "act-0004", "char_start"),
     ("enum", cell("enrichments", "enr-0001", "confidence", "certain"), "enrichments", "enum", "enr-0001", "confidence"),
     ("pattern-id", cell("actors", "act-0004", "actor_id", "ACT-4"), "actors", "pattern", "ACT-4", "actor_id"),
     (
@@ -168,7 +181,14 @@ CASES = [
         "evt-0003",
         "summary",
     ),
-    ("minimum", cell("events", "evt-0002", "fatalities_low", "-1"), "events", "minimum", "evt-0002", "fatalities_low"),
+    (
+        "minimum",
+        cell("event_accounts", "acc-0002", "fatalities_low", "-1"),
+        "event_accounts",
+        "minimum",
+        "acc-0002",
+        "fatalities_low",
+    ),
     (
         "maximum-latitude",
         cells(("locations", "loc-0002", "latitude", "123.4"), ("enrichments", "enr-0047", "value", "123.4")),
@@ -191,7 +211,7 @@ CASES = [
         "event_actors",
         "primary-key",
         None,
-        "event_id,actor_id,role",
+        "event_id,actor_id,role,source_id",
     ),
     # foreign keys, one per link table and the main references
     (
@@ -204,23 +224,23 @@ CASES = [
     ),
     (
         "fk-event-claimant",
-        cell("events", "evt-0002", "claimed_by_actor_id", "act-9999"),
-        "events",
+        cell("event_accounts", "acc-0002", "claimed_by_actor_id", "act-9999"),
+        "event_accounts",
         "foreign-key",
-        "evt-0002",
+        "acc-0002",
         "claimed_by_actor_id",
     ),
     (
         "fk-event-vocabulary",
-        cell("events", "evt-0001", "factuality", "certain"),
-        "events",
+        cell("event_accounts", "acc-0001", "factuality", "certain"),
+        "event_accounts",
         "foreign-key",
-        "evt-0001",
+        "acc-0001",
         "factuality",
     ),
     (
         "fk-event-actors-actor",
-        cell("event_actors", "evt-0001/act-0001", "actor_id", "act-9999"),
+        cell("event_actors", f"evt-0001/act-0001/perpetrator/{SEED_ID}", "actor_id", "act-9999"),
         "event_actors",
         "foreign-key",
         None,
@@ -228,7 +248,7 @@ CASES = [
     ),
     (
         "fk-event-actors-event",
-        cell("event_actors", "evt-0001/act-0001", "event_id", "evt-9999"),
+        cell("event_actors", f"evt-0001/act-0001/perpetrator/{SEED_ID}", "event_id", "evt-9999"),
         "event_actors",
         "foreign-key",
         None,
@@ -307,7 +327,14 @@ CASES = [
         "act-0004",
         "quote",
     ),
-    ("span-off-by-one", shift_span("events", "evt-0004", 1), "events", "span", "evt-0004", "char_start"),
+    (
+        "span-off-by-one",
+        shift_span("event_accounts", "acc-0004", 1),
+        "event_accounts",
+        "span",
+        "acc-0004",
+        "char_start",
+    ),
     (
         "quote-ambiguous",
         cells(
@@ -380,35 +407,35 @@ CASES = [
     ),
     (
         "fatalities-order",
-        cell("events", "evt-0002", "fatalities_low", "7"),
-        "events",
+        cell("event_accounts", "acc-0002", "fatalities_low", "7"),
+        "event_accounts",
         "fatalities-order",
-        "evt-0002",
+        "acc-0002",
         "fatalities_low",
     ),
     # attribution
     (
         "claimant-missing",
-        cell("events", "evt-0006", "claimed_by_actor_id", ""),
-        "events",
+        cell("event_accounts", "acc-0006", "claimed_by_actor_id", ""),
+        "event_accounts",
         "claimant-missing",
-        "evt-0006",
+        "acc-0006",
         "claimed_by_actor_id",
     ),
     (
         "claimant-unexpected",
-        cell("events", "evt-0001", "claimed_by_actor_id", "act-0003"),
-        "events",
+        cell("event_accounts", "acc-0001", "claimed_by_actor_id", "act-0003"),
+        "event_accounts",
         "claimant-unexpected",
-        "evt-0001",
+        "acc-0001",
         "claimed_by_actor_id",
     ),
     (
         "claimant-link",
-        cell("events", "evt-0002", "claimed_by_actor_id", "act-0003"),
-        "events",
+        cell("event_accounts", "acc-0002", "claimed_by_actor_id", "act-0003"),
+        "event_accounts",
         "claimant-link",
-        "evt-0002",
+        "acc-0002",
         "claimed_by_actor_id",
     ),
     (
@@ -590,20 +617,20 @@ def test_a_crafted_source_id_reads_no_file_outside_seeds(scratch):
     (scratch.root.parent / "outside.txt").write_text("SECRET-TOKEN the text of a file outside the repository")
     set_cell(scratch, "sources", "000_bbb370cb1e115a94", "path", "seeds/../../outside.txt")
     set_cell(scratch, "sources", "000_bbb370cb1e115a94", "source_id", "../../outside")
-    set_cell(scratch, "events", "evt-0001", "source_id", "../../outside")
-    set_cell(scratch, "events", "evt-0001", "quote", "SECRET")
+    set_cell(scratch, "event_accounts", "acc-0001", "source_id", "../../outside")
+    set_cell(scratch, "event_accounts", "acc-0001", "quote", "SECRET")
     proc = run_cli("--root", str(scratch.root), "validate", "--format", "github")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "SECRET-TOKEN the text" not in proc.stdout
 
 
 def test_blank_lines_do_not_shift_line_numbers(scratch):
-    path = scratch.csv_path("events")
+    path = scratch.csv_path("event_accounts")
     lines = path.read_text().split("\n")
     path.write_text("\n".join(lines[:4] + [""] + lines[4:]))
-    set_cell(scratch, "events", "evt-0010", "fatalities_low", "-2")
+    set_cell(scratch, "event_accounts", "acc-0010", "fatalities_low", "-2")
     problem = next(p for p in validate(scratch).problems if p.rule == "minimum")
-    assert path.read_text().split("\n")[problem.line - 1].startswith("evt-0010,")
+    assert path.read_text().split("\n")[problem.line - 1].startswith("acc-0010,")
 
 
 def assert_rejected(repo, case) -> None:
@@ -665,7 +692,7 @@ def test_lengths_are_counted_in_characters_not_bytes(scratch):
 
 
 def test_every_problem_is_reported_at_once(scratch):
-    set_cell(scratch, "events", "evt-0002", "fatalities_best", "six")
+    set_cell(scratch, "event_accounts", "acc-0002", "fatalities_best", "six")
     set_cell(scratch, "actors", "act-0004", "country_code", "AZ")
     set_cell(scratch, "enrichments", "enr-0044", "reference", "")
     rules = {p.rule for p in validate(scratch).problems}
@@ -673,10 +700,10 @@ def test_every_problem_is_reported_at_once(scratch):
 
 
 def test_line_numbers_point_at_the_row(scratch):
-    set_cell(scratch, "events", "evt-0005", "fatalities_low", "-3")
+    set_cell(scratch, "event_accounts", "acc-0005", "fatalities_low", "-3")
     problem = next(p for p in validate(scratch).problems if p.rule == "minimum")
-    lines = scratch.csv_path("events").read_text().splitlines()
-    assert lines[problem.line - 1].startswith("evt-0005,")
+    lines = scratch.csv_path("event_accounts").read_text().splitlines()
+    assert lines[problem.line - 1].startswith("acc-0005,")
 
 
 def remove(table):
@@ -780,8 +807,8 @@ MORE_CASES = [
     ),
     (
         "not-canonical-number",
-        cell("events", "evt-0002", "fatalities_best", "06"),
-        "events",
+        cell("event_accounts", "acc-0002", "fatalities_best", "06"),
+        "event_accounts",
         "not-canonical",
         None,
         None,
@@ -915,7 +942,11 @@ MORE_CASES = [
     ),
     (
         "descriptor-remote-schema",
-        edit_descriptor(lambda d: d["resources"][2].update(schema="https://example.org/schema.json")),
+        edit_descriptor(
+            lambda d: next(r for r in d["resources"] if r["name"] == "actors").update(
+                schema="https://example.org/schema.json"
+            )
+        ),
         "datapackage.json",
         "descriptor-path",
         "resources[actors].schema",
@@ -1084,7 +1115,7 @@ MORE_CASES = [
         "schema-change-without-bump",
         lambda repo: (
             unbump_version(repo),
-            edit_schema("events", lambda s: s["fields"][2]["constraints"].update(maxLength=400))(repo),
+            edit_schema("events", lambda s: field_of(s, "summary")["constraints"].update(maxLength=400))(repo),
         ),
         "schemas/_package.json",
         "version-not-bumped",
@@ -1094,7 +1125,7 @@ MORE_CASES = [
     (
         "schema-rule-type",
         edit_schema(
-            "events",
+            "event_accounts",
             lambda s: next(f for f in s["fields"] if f["name"] == "fatalities_best").update(
                 type="string", constraints={"maxLength": 5}
             ),
@@ -1130,11 +1161,100 @@ MORE_CASES = [
     ),
     (
         "claimant-link-wrong-actor",
-        cell("event_actors", "evt-0002/act-0002/claimant", "actor_id", "act-0003"),
+        cell("event_actors", f"evt-0002/act-0002/claimant/{SEED_ID}", "actor_id", "act-0003"),
         "event_actors",
         "claimant-link",
-        "evt-0002/act-0003/claimant",
+        f"evt-0002/act-0003/claimant/{SEED_ID}",
         "actor_id",
+    ),
+    # accounts, relations, cited sources
+    (
+        "event-no-account",
+        cell("event_accounts", "acc-0015", "event_id", "evt-0016"),
+        "events",
+        "event-no-account",
+        "evt-0015",
+        "event_id",
+    ),
+    (
+        "role-not-affirmed",
+        cell("event_actors", f"evt-0010/act-0013/subject/{SEED_ID}", "role", "target"),
+        "event_actors",
+        "role-not-affirmed",
+        f"evt-0010/act-0013/target/{SEED_ID}",
+        "role",
+    ),
+    (
+        "relation-self",
+        cell("event_relations", "evt-0009/evt-0001/part_of", "related_event_id", "evt-0009"),
+        "event_relations",
+        "relation-self",
+        "evt-0009/evt-0009/part_of",
+        "related_event_id",
+    ),
+    (
+        "relation-cycle",
+        add_row("event_relations", ["evt-0001", "evt-0009", "part_of", ""]),
+        "event_relations",
+        "relation-cycle",
+        "evt-0001/evt-0009/part_of",
+        "related_event_id",
+    ),
+    (
+        "excerpt-offsets",
+        cells(("event_accounts", "acc-0027", "char_start", "5"), ("event_accounts", "acc-0027", "char_end", "9")),
+        "event_accounts",
+        "excerpt-offsets",
+        "acc-0027",
+        "char_start",
+    ),
+    (
+        "excerpt-length",
+        cell("event_accounts", "acc-0027", "quote", "Azerbaijan authorities say. " * 30),
+        "event_accounts",
+        "excerpt-length",
+        "acc-0027",
+        "quote",
+    ),
+    (
+        "excerpt-two-lines",
+        cell("event_accounts", "acc-0027", "quote", "Azerbaijan authorities say\nfour soldiers"),
+        "event_accounts",
+        "excerpt-length",
+        "acc-0027",
+        "quote",
+    ),
+    (
+        "source-kind-cited-with-path",
+        cell("sources", "cit-0001", "path", "seeds/000_bbb370cb1e115a94.txt"),
+        "sources",
+        "source-kind",
+        "cit-0001",
+        "path",
+    ),
+    (
+        "source-kind-shipped-without-hash",
+        cell("sources", SEED_ID, "text_sha256", ""),
+        "sources",
+        "source-kind",
+        SEED_ID,
+        "text_sha256",
+    ),
+    (
+        "source-cited-without-url",
+        cell("sources", "cit-0001", "url", ""),
+        "sources",
+        "source-cited",
+        "cit-0001",
+        "url",
+    ),
+    (
+        "source-provenance",
+        cells(("sources", "cit-0001", "published_date", ""), ("sources", "cit-0001", "provenance_note", "")),
+        "sources",
+        "source-provenance",
+        "cit-0001",
+        "published_date",
     ),
 ]
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import json
 
-from conftest import get_cell, read_rows, run_cli, set_cell, write_rows
+from conftest import ROOT, get_cell, read_rows, run_cli, set_cell, write_rows
+from karabakh_data.model.schemas import load_package
 
 
 def test_validate_passes_on_the_repository(real_repo):
     proc = run_cli("validate", cwd=real_repo.root / "data" / "csv")  # found from a subfolder
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.startswith("valid: 25 tables")
+    assert proc.stdout.startswith(f"valid: {len(load_package(ROOT / 'schemas').coded)} tables")
 
 
 def test_commands_act_on_root(scratch, tmp_path):
-    set_cell(scratch, "events", "evt-0002", "fatalities_high", "5")
+    set_cell(scratch, "event_accounts", "acc-0002", "fatalities_high", "5")
     proc = run_cli("--root", str(scratch.root), "validate", cwd=tmp_path)
     assert proc.returncode == 1 and "fatalities-order" in proc.stdout
     proc = run_cli("validate", cwd=scratch.root)
@@ -30,15 +31,15 @@ def test_outside_a_repository_is_a_clear_usage_error(tmp_path):
 
 
 def test_json_report_shape(scratch):
-    set_cell(scratch, "events", "evt-0002", "fatalities_best", "six")
+    set_cell(scratch, "event_accounts", "acc-0002", "fatalities_best", "six")
     proc = run_cli("--root", str(scratch.root), "validate", "--format", "json")
     report = json.loads(proc.stdout)
     assert proc.returncode == 1 and report["valid"] is False and report["count"] == len(report["problems"])
     problem = next(p for p in report["problems"] if p["rule"] == "type")
     assert problem == {
-        "file": "data/csv/events.csv",
+        "file": "data/csv/event_accounts.csv",
         "line": 3,
-        "record": "evt-0002",
+        "record": "acc-0002",
         "field": "fatalities_best",
         "rule": "type",
         "value": "six",
@@ -47,9 +48,10 @@ def test_json_report_shape(scratch):
 
 
 def test_github_annotations(scratch):
-    set_cell(scratch, "events", "evt-0002", "fatalities_best", "six")
+    set_cell(scratch, "event_accounts", "acc-0002", "fatalities_best", "six")
     proc = run_cli("--root", str(scratch.root), "validate", "--format", "github")
-    assert "::error file=data/csv/events.csv,line=3,title=type::record evt-0002 field fatalities_best" in proc.stdout
+    expected = "::error file=data/csv/event_accounts.csv,line=3,title=type::record acc-0002 field fatalities_best"
+    assert expected in proc.stdout
 
 
 def test_fmt_fills_offsets_sorts_rows_and_orders_columns(scratch):
@@ -110,3 +112,18 @@ def test_commands_take_arrow_memory_from_jemalloc_unless_the_user_chose_a_pool(m
         assert pa.default_memory_pool().backend_name == "jemalloc"
     finally:
         pa.set_memory_pool(before)
+
+
+def test_next_id_is_after_every_identifier_used_released_or_retired(scratch):
+    header, rows = read_rows(scratch, "events")
+    last = max(int(row[0].removeprefix("evt-")) for row in rows)
+    proc = run_cli("--root", str(scratch.root), "next-id", "events", "--count", "2")
+    assert proc.returncode == 0 and proc.stdout.split() == [f"evt-{last + 1:04d}", f"evt-{last + 2:04d}"]
+    retired_header, retired = read_rows(scratch, "retired_ids")
+    row = dict.fromkeys(retired_header, "")
+    row.update(retired_id=f"evt-{last + 50:04d}", table_name="events")
+    write_rows(scratch, "retired_ids", retired_header, retired + [[row[h] for h in retired_header]])
+    proc = run_cli("--root", str(scratch.root), "next-id", "events")
+    assert proc.stdout.split() == [f"evt-{last + 51:04d}"]  # a retired identifier is never given again
+    proc = run_cli("--root", str(scratch.root), "next-id", "event_actors")
+    assert proc.returncode == 2 and "no numbered identifiers" in proc.stderr

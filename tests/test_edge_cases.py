@@ -35,6 +35,8 @@ def drop_dangling(repo) -> None:
     events, actors, agreements = ids(repo, "events"), ids(repo, "actors"), ids(repo, "agreements")
     keep_rows(repo, "event_actors", lambda r: r["event_id"] in events and r["actor_id"] in actors)
     keep_rows(repo, "agreement_parties", lambda r: r["agreement_id"] in agreements and r["actor_id"] in actors)
+    keep_rows(repo, "event_accounts", lambda r: r["event_id"] in events)
+    keep_rows(repo, "event_relations", lambda r: r["event_id"] in events and r["related_event_id"] in events)
     records = {name: ids(repo, name) for name in ("events", "actors", "locations", "agreements")}
     keep_rows(repo, "enrichments", lambda r: r["record_id"] in records.get(r["table_name"], set()))
 
@@ -51,7 +53,8 @@ def assert_valid_and_built(repo) -> None:
 
 def test_a_package_whose_coded_tables_are_all_empty_validates_and_builds(scratch):
     without_release(scratch)
-    for table in ("events", "actors", "locations", "agreements", "event_actors", "agreement_parties", "enrichments"):
+    coded = ("events", "event_accounts", "actors", "locations", "agreements", "event_actors", "agreement_parties")
+    for table in (*coded, "event_relations", "enrichments"):
         keep_rows(scratch, table, lambda r: False)
     assert_valid_and_built(scratch)
     for view in load_package(scratch.schemas_dir).views:
@@ -80,9 +83,14 @@ def test_columns_with_no_value_at_all_and_unused_vocabulary_values(scratch):
     without_release(scratch)
     header, rows = read_rows(scratch, "events")
     for row in rows:
-        for name in ("agreement_id", "fatalities_low", "fatalities_best", "fatalities_high"):
-            row[header.index(name)] = ""
+        row[header.index("agreement_id")] = ""
     write_rows(scratch, "events", header, rows)
+    header, rows = read_rows(scratch, "event_accounts")
+    for row in rows:
+        for name in ("fatalities_low", "fatalities_best", "fatalities_high"):
+            row[header.index(name)] = ""
+    write_rows(scratch, "event_accounts", header, rows)
+    keep_rows(scratch, "event_relations", lambda r: False)
     header, rows = read_rows(scratch, "vocab_cameo_code")
     write_rows(scratch, "vocab_cameo_code", header, rows + [["0999", "A code no event uses."]])
     assert not format_repository(scratch).problems
@@ -93,6 +101,8 @@ def test_columns_with_no_value_at_all_and_unused_vocabulary_values(scratch):
     "table",
     [
         "events",
+        "event_accounts",
+        "event_relations",
         "actors",
         "locations",
         "agreements",
@@ -100,6 +110,8 @@ def test_columns_with_no_value_at_all_and_unused_vocabulary_values(scratch):
         "agreement_parties",
         "enrichments",
         "sources",
+        "vocab_event_relation",
+        "vocab_event_role",
         "retired_ids",
         "vocab_factuality",
         "vocab_date_precision",

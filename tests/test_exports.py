@@ -58,10 +58,11 @@ def test_sqlite_holds_every_table_with_its_rows(database):
             "VALUES ('act-0099', NULL, 'state', '000_bbb370cb1e115a94', 'q', 0, 1)",
             "NOT NULL",
         ),
-        ("UPDATE events SET fatalities_best = -1 WHERE event_id = 'evt-0002'", "CHECK"),
+        ("UPDATE event_accounts SET fatalities_best = -1 WHERE account_id = 'acc-0002'", "CHECK"),
         ("UPDATE events SET date_start = '2023-02-30' WHERE event_id = 'evt-0002'", "CHECK"),
         ("UPDATE enrichments SET confidence = 'certain' WHERE enrichment_id = 'enr-0001'", "CHECK"),
-        ("UPDATE events SET factuality = 'rumoured' WHERE event_id = 'evt-0001'", "FOREIGN KEY"),
+        ("UPDATE event_accounts SET factuality = 'rumoured' WHERE account_id = 'acc-0001'", "FOREIGN KEY"),
+        ("INSERT INTO event_relations VALUES ('evt-0001', 'evt-9999', 'part_of', NULL)", "FOREIGN KEY"),
         ("UPDATE events SET acled_sub_event_type = 'Attack' WHERE event_id = 'evt-0020'", "FOREIGN KEY"),
     ],
 )
@@ -99,7 +100,7 @@ def test_readme_duckdb_example_runs(real_repo, monkeypatch):
     out = io.StringIO()
     with redirect_stdout(out):
         exec(example("duckdb"), {})
-    counts = karabakh_data.load("events")["factuality"].astype(str).value_counts()
+    counts = karabakh_data.load("event_estimates")["status"].astype(str).value_counts()
     expected = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     assert out.getvalue().strip() == str(expected)
 
@@ -107,16 +108,18 @@ def test_readme_duckdb_example_runs(real_repo, monkeypatch):
 def test_readme_sqlite3_example_runs(database):
     sql = re.search(r'sqlite3 data/karabakh.sqlite "(.*)"', example("sqlite3")).group(1)
     rows = database.execute(sql).fetchall()
-    events = karabakh_data.load("events")
+    accounts = karabakh_data.load("event_accounts")
     actors = karabakh_data.load("actors").set_index("actor_id")["name"]
-    claimed = events[events["claimed_by_actor_id"].notna()].sort_values("event_id")
+    claimed = accounts[accounts["claimed_by_actor_id"].notna()].sort_values("account_id")
     assert rows == [
-        (e, str(f), actors[a])
-        for e, f, a in zip(claimed["event_id"], claimed["factuality"], claimed["claimed_by_actor_id"])
+        (c, e, str(f), actors[a])
+        for c, e, f, a in zip(
+            claimed["account_id"], claimed["event_id"], claimed["factuality"], claimed["claimed_by_actor_id"]
+        )
     ]
 
 
-@pytest.mark.parametrize("name", ["events", "actors", "acled_view"])
+@pytest.mark.parametrize("name", ["events", "event_accounts", "actors", "acled_view"])
 def test_duckdb_and_polars_read_the_parquet_without_options(real_repo, name):
     path = str(real_repo.parquet_path(name))
     expected = karabakh_data.load(name)
@@ -124,6 +127,23 @@ def test_duckdb_and_polars_read_the_parquet_without_options(real_repo, name):
     frame = polars.read_parquet(path)
     assert frame.columns == list(expected.columns) and frame.height == len(expected)
     if name == "events":
-        assert frame.schema["date_start"] == polars.Date and frame.schema["fatalities_best"] == polars.Int64
+        assert frame.schema["date_start"] == polars.Date
         described = {r[0]: r[1] for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{path}'").fetchall()}
-        assert described["date_start"] == "DATE" and described["fatalities_best"] == "BIGINT"
+        assert described["date_start"] == "DATE"
+    if name == "event_accounts":
+        assert frame.schema["fatalities_best"] == polars.Int64
+        described = {r[0]: r[1] for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{path}'").fetchall()}
+        assert described["fatalities_best"] == "BIGINT"
+
+
+def test_readme_counting_example_agrees_with_the_ged_view(monkeypatch, real_repo):
+    """The README's recipe for 'violent events and deaths of 19-20 September 2023' counts each real event
+    once: its deaths are those of the GED view's rows for those days."""
+    monkeypatch.chdir(real_repo.root)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        exec(example("counting"), {})
+    events, deaths = out.getvalue().split()
+    ged = karabakh_data.load("ged_view")
+    days = ged[(ged["date_start"] >= "2023-09-19") & (ged["date_end"] <= "2023-09-20")]
+    assert int(deaths) == days["best"].sum() and int(events) >= len(days)

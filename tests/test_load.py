@@ -51,17 +51,18 @@ def test_every_table_loads_typed_per_its_schema(package, real_repo):
 
 
 def test_categories_hold_the_whole_vocabulary_in_its_order(package):
-    events = karabakh_data.load("events")
+    accounts = karabakh_data.load("event_accounts")
     factuality = karabakh_data.load("vocab_factuality")["factuality"]
-    assert list(events["factuality"].cat.categories) == list(factuality)  # unused values included
-    assert events["factuality"].value_counts().reindex(list(factuality)).notna().all()
+    assert list(accounts["factuality"].cat.categories) == list(factuality)  # unused values included
+    assert accounts["factuality"].value_counts().reindex(list(factuality)).notna().all()
     confidence = package["enrichments"].field("confidence").constraint("enum")
     assert list(karabakh_data.load("enrichments")["confidence"].cat.categories) == list(confidence)
 
 
 def test_missing_counts_stay_missing_and_dates_are_dates():
-    events = karabakh_data.load("events")
-    assert events["fatalities_best"].isna().any() and events["fatalities_best"].notna().any()
+    accounts, events = karabakh_data.load("event_accounts"), karabakh_data.load("events")
+    assert accounts["fatalities_best"].isna().any() and accounts["fatalities_best"].notna().any()
+    assert str(accounts["fatalities_best"].dtype) == "Int64"
     assert pd.api.types.is_datetime64_any_dtype(events["date_start"])
     assert (events["date_start"].dropna() <= events.loc[events["date_start"].notna(), "date_end"]).all()
 
@@ -104,7 +105,7 @@ def test_load_works_from_an_installed_wheel(tmp_path):
         capture_output=True,
     )
     code = (
-        "import json, karabakh_data; e = karabakh_data.load('events'); "
+        "import json, karabakh_data; e = karabakh_data.load('event_accounts'); "
         "print(json.dumps([karabakh_data.__file__, len(e), str(e['fatalities_best'].dtype), "
         "sorted(karabakh_data.load_all())]))"
     )
@@ -115,5 +116,5 @@ def test_load_works_from_an_installed_wheel(tmp_path):
     ).stdout
     module_file, rows, dtype, names = json.loads(out)
     assert module_file.startswith(str(target)), "imported from the installed wheel, not the checkout"
-    assert rows == len(karabakh_data.load("events")) and dtype == "Int64"
+    assert rows == len(karabakh_data.load("event_accounts")) and dtype == "Int64"
     assert names == sorted(karabakh_data.table_names())

@@ -14,7 +14,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import bump_version, published_digest, set_cell
+from conftest import SEED_ID, bump_version, published_digest, set_cell
 from karabakh_data.io import parquet as parquet_io
 from karabakh_data.model.schemas import load_package
 from karabakh_data.publish import descriptor as descriptors
@@ -153,7 +153,8 @@ def test_descriptor_lists_every_table_with_true_sizes_and_hashes(real_repo, pack
     assert [r["name"] for r in desc["resources"]] == list(package.tables)
     assert desc["version"] == package.meta["version"]
     assert {lic["name"] for lic in desc["licenses"]} == {"CC-BY-4.0", "MIT"}
-    assert desc["sources"] and all((real_repo.root / s["path"]).is_file() for s in desc["sources"])
+    assert desc["sources"] and all(s["title"] for s in desc["sources"])
+    assert all((real_repo.root / s["path"]).is_file() for s in desc["sources"] if "path" in s)  # shipped texts
     for r in desc["resources"]:
         for item in (r, r["x-parquet"]):
             raw = (real_repo.root / item["path"]).read_bytes()
@@ -170,7 +171,7 @@ def test_frictionless_validates_the_package(real_repo):
 
 def test_frictionless_catches_a_dangling_reference_too(scratch):
     """The independent, spec-level check agrees with ours on a broken foreign key."""
-    set_cell(scratch, "event_actors", "evt-0001/act-0001", "actor_id", "act-9999")
+    set_cell(scratch, "event_actors", f"evt-0001/act-0001/perpetrator/{SEED_ID}", "actor_id", "act-9999")
     desc = json.loads(scratch.descriptor_path.read_text())
     resource = next(r for r in desc["resources"] if r["name"] == "event_actors")
     raw = scratch.csv_path("event_actors").read_bytes()
@@ -191,13 +192,13 @@ def test_controlled_values_are_plain_strings_that_join_their_vocabularies(real_r
     dictionary type on one side only does not join in Polars nor concatenate in pyarrow)."""
     import polars as pl
 
-    events = pq.read_table(real_repo.parquet_path("events"))
+    events = pq.read_table(real_repo.parquet_path("event_accounts"))
     vocabulary = pq.read_table(real_repo.parquet_path("vocab_factuality"))
     assert events.schema.field("factuality").type == vocabulary.schema.field("factuality").type == pa.string()
-    joined = pl.read_parquet(real_repo.parquet_path("events")).join(
+    joined = pl.read_parquet(real_repo.parquet_path("event_accounts")).join(
         pl.read_parquet(real_repo.parquet_path("vocab_factuality")), on="factuality"
     )
-    assert joined.height == events.num_rows  # every event's factuality is a vocabulary value
+    assert joined.height == events.num_rows  # every account's factuality is a vocabulary value
     assert pa.concat_arrays(
         [events.column("factuality").combine_chunks(), vocabulary.column("factuality").combine_chunks()]
     )

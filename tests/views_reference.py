@@ -1,6 +1,7 @@
 """A reference implementation of the views for the tests: row by row in plain Python, reading like
-the x-derivation texts of schemas/views/*.json. The package derives the views with Arrow
-(karabakh_data.publish.views), which is what scales; tests/test_views.py requires both to give the same tables.
+the x-derivation texts of schemas/views/*.json and the codebook's "Counting events". The package derives
+the views with Arrow (karabakh_data.publish.views and estimates), which is what scales;
+tests/test_views.py requires both to give the same tables.
 """
 
 from __future__ import annotations
@@ -44,12 +45,65 @@ class _Context:
         self.dates = _records(data, "vocab_date_precision", "date_precision")
         self.sources = _records(data, "sources", "source_id")
         self.allows_acled = {r["factuality"]: r["allows_acled"] for r in data["vocab_factuality"].typed.to_pylist()}
+        self.stance = {r["factuality"]: r["stance"] for r in data["vocab_factuality"].typed.to_pylist()}
         links = data["event_actors"].typed.sort_by(
             [("event_id", "ascending"), ("actor_id", "ascending"), ("role", "ascending")]
         )
         self.roles: dict[str, list] = {}
         for event, actor, role in zip(*(links.column(c).to_pylist() for c in ("event_id", "actor_id", "role"))):
-            self.roles.setdefault(event, []).append((actor, role))
+            if (actor, role) not in self.roles.setdefault(event, []):  # one link, however many sources evidence it
+                self.roles[event].append((actor, role))
+        self.accounts: dict[str, list] = {}
+        for row in data["event_accounts"].typed.sort_by("account_id").to_pylist():
+            self.accounts.setdefault(row["event_id"], []).append(SimpleNamespace(**row))
+        self.parts: dict[str, list] = {}
+        relations, kinds = data.get("event_relations"), data.get("vocab_event_relation")
+        if relations is not None and kinds is not None:
+            is_part = {r["relation"]: r["is_part"] for r in kinds.typed.to_pylist()}
+            for row in relations.typed.to_pylist():
+                if is_part.get(row["relation"]):
+                    self.parts.setdefault(row["related_event_id"], []).append(row["event_id"])
+        self.estimates = {event.event_id: self._estimate(event.event_id) for event in self.events}
+        for event_id, estimate in self.estimates.items():
+            affirmed_part = any(self.estimates.get(p, {}).get("affirmed") for p in self.parts.get(event_id, []))
+            estimate["is_counted"] = estimate["affirmed"] and not affirmed_part
+
+    def _estimate(self, event_id: str) -> dict:
+        accounts = [a for a in self.accounts.get(event_id, [])]
+        stances = [self.stance.get(a.factuality) for a in accounts]
+        affirming = [a for a, s in zip(accounts, stances) if s in ("asserts", "attributes")]
+        publishers = {
+            self.sources[a.source_id]["publisher"] or a.source_id
+            for a, s in zip(accounts, stances)
+            if s == "asserts" and a.source_id in self.sources
+        }
+        affirmed, denied = bool(affirming), "denies" in stances
+        if affirmed and denied:
+            status = "contested"
+        elif affirmed:
+            status = "confirmed" if len(publishers) >= 2 else "single_source" if publishers else "claimed_only"
+        else:
+            status = "denied" if denied else "unrealized"
+        source_ids = sorted({a.source_id for a in accounts if a.source_id in self.sources})
+        claimants = sorted({a.claimed_by_actor_id for a in accounts if a.claimed_by_actor_id in self.actor_name})
+        bests = sorted(a.fatalities_best for a in affirming if a.fatalities_best is not None)
+        lows = [a.fatalities_low if a.fatalities_low is not None else a.fatalities_best for a in affirming]
+        highs = [a.fatalities_high if a.fatalities_high is not None else a.fatalities_best for a in affirming]
+        lows, highs = [v for v in lows if v is not None], [v for v in highs if v is not None]
+        return {
+            "event_id": event_id,
+            "status": status,
+            "affirmed": affirmed,
+            "number_of_sources": len(source_ids),
+            "number_of_accounts": len(accounts),
+            "source_ids": "; ".join(source_ids) or None,
+            "sources": [self.sources[s] for s in source_ids],
+            "claimants": "; ".join(self.actor_name[a] for a in claimants) or None,
+            "fatalities_low": min(lows) if lows else None,
+            "fatalities_best": bests[(len(bests) - 1) // 2] if bests else None,
+            "fatalities_high": max(highs) if highs else None,
+            "quote": accounts[0].quote if accounts else None,
+        }
 
     def sides(self, event_id: str) -> tuple[list[str], list[str]]:
         links = self.roles.get(event_id, [])
@@ -96,16 +150,23 @@ def _names(ctx: _Context, actors: list[str]) -> tuple[str | None, str | None]:
 
 
 def _attribution(ctx: _Context, event) -> str:
-    if event.factuality == "asserted":
+    estimate = ctx.estimates[event.event_id]
+    if estimate["status"] in ("confirmed", "single_source"):
         return event.summary
-    claimant = ctx.actor_name.get(event.claimed_by_actor_id) if event.claimed_by_actor_id is not None else None
-    return f"{event.summary} [{event.factuality}" + (f"; claimed by {claimant}]" if claimant else "]")
+    claimants = estimate["claimants"]
+    return f"{event.summary} [{estimate['status']}" + (f"; claimed by {claimants}]" if claimants else "]")
+
+
+def _joined(values) -> str | None:
+    present = [str(v) for v in values if v is not None]
+    return "; ".join(present) or None
 
 
 def acled_rows(ctx: _Context) -> list[dict]:
     rows = []
     for event in ctx.events:
-        if event.acled_event_type is None:
+        estimate = ctx.estimates[event.event_id]
+        if event.acled_event_type is None or not estimate["is_counted"]:
             continue
         side1, side2 = ctx.sides(event.event_id)
         actor1, assoc1 = _names(ctx, side1)
@@ -141,11 +202,11 @@ def acled_rows(ctx: _Context) -> list[dict]:
                 "latitude": place["latitude"],
                 "longitude": place["longitude"],
                 "geo_precision": ctx.value(ctx.geo, place["precision"], "acled_geo_precision"),
-                "source": ctx.value(ctx.sources, event.source_id, "publisher"),
+                "source": _joined(s["publisher"] or s["title"] for s in estimate["sources"]),
                 "notes": _attribution(ctx, event),
-                "fatalities": event.fatalities_best,
-                "factuality": event.factuality,
-                "quote": event.quote,
+                "fatalities": estimate["fatalities_low"],
+                "status": estimate["status"],
+                "quote": estimate["quote"],
             }
         )
     return rows
@@ -154,12 +215,13 @@ def acled_rows(ctx: _Context) -> list[dict]:
 def ged_rows(ctx: _Context) -> list[dict]:
     rows = []
     for event in ctx.events:
-        if event.plover_event_type != VIOLENT_PLOVER_TYPE or not ctx.allows_acled.get(event.factuality):
+        estimate = ctx.estimates[event.event_id]
+        best = estimate["fatalities_best"]
+        if event.plover_event_type != VIOLENT_PLOVER_TYPE or not estimate["is_counted"] or not best:
             continue
         side1, side2 = ctx.sides(event.event_id)
         place = ctx.place(event.location_id)
-        title = ctx.value(ctx.sources, event.source_id, "title")
-        path = ctx.value(ctx.sources, event.source_id, "path")
+        sources = estimate["sources"]
         has_point = place["latitude"] is not None
         rows.append(
             {
@@ -167,14 +229,15 @@ def ged_rows(ctx: _Context) -> list[dict]:
                 "year": event.date_start.year if event.date_start is not None else None,
                 "side_a": _names(ctx, side1)[0],
                 "side_b": _names(ctx, side2)[0],
-                "number_of_sources": 1,
-                "source_article": f"{title} ({path})",
-                "source_office": ctx.value(ctx.sources, event.source_id, "publisher"),
-                "source_date": ctx.value(ctx.sources, event.source_id, "published_date"),
-                "source_headline": title,
-                "source_original": ctx.actor_name.get(event.claimed_by_actor_id)
-                if event.claimed_by_actor_id is not None
-                else None,
+                "number_of_sources": estimate["number_of_sources"],
+                "source_article": _joined(
+                    f"{s['title']} ({s['path'] or s['url']})" if s["title"] and (s["path"] or s["url"]) else None
+                    for s in sources
+                ),
+                "source_office": _joined(s["publisher"] for s in sources),
+                "source_date": _joined(s["published_date"] for s in sources),
+                "source_headline": _joined(s["title"] for s in sources),
+                "source_original": estimate["claimants"],
                 "where_prec": ctx.value(ctx.geo, place["precision"], "ged_where_prec"),
                 "where_coordinates": place["name"],
                 "where_description": ctx.value(ctx.locations, event.location_id, "quote"),
@@ -185,12 +248,12 @@ def ged_rows(ctx: _Context) -> list[dict]:
                 "date_prec": ctx.value(ctx.dates, event.date_precision, "ged_date_prec"),
                 "date_start": event.date_start if event.date_start is not None else None,
                 "date_end": event.date_end if event.date_end is not None else None,
-                "deaths_unknown": event.fatalities_best,
-                "best": event.fatalities_best,
-                "high": event.fatalities_high,
-                "low": event.fatalities_low,
-                "factuality": event.factuality,
-                "quote": event.quote,
+                "deaths_unknown": best,
+                "best": best,
+                "high": estimate["fatalities_high"],
+                "low": estimate["fatalities_low"],
+                "status": estimate["status"],
+                "quote": estimate["quote"],
             }
         )
     return rows
@@ -209,7 +272,11 @@ def _to_arrow(view: Table, rows: list[dict]) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=schema).sort_by([("event_id", "ascending")])
 
 
-BUILDERS = {"acled_view": acled_rows, "ged_view": ged_rows}
+def estimate_rows(ctx: _Context) -> list[dict]:
+    return [ctx.estimates[event.event_id] for event in ctx.events]
+
+
+BUILDERS = {"acled_view": acled_rows, "ged_view": ged_rows, "event_estimates": estimate_rows}
 
 
 def build_views(package: Package, data: dict[str, TableData]) -> dict[str, pa.Table]:

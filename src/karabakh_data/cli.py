@@ -129,6 +129,28 @@ def _describe(repo: Repository, args: argparse.Namespace) -> int:
     return 0
 
 
+def _next_id(repo: Repository, args: argparse.Namespace) -> int:
+    from .model.schemas import SchemaError, load_package
+    from .publish.release import next_ids
+
+    try:
+        package = load_package(repo.schemas_dir)
+    except SchemaError as exc:
+        print(f"karabakh-data: {exc}", file=sys.stderr)
+        return 1
+    names = [t.name for t in package.coded]
+    if args.table not in names:
+        print(f"karabakh-data: no coded table {args.table!r}; one of: {', '.join(names)}", file=sys.stderr)
+        return 2
+    try:
+        ids = next_ids(repo, package[args.table], args.count)
+    except (ValueError, OSError) as exc:
+        print(f"karabakh-data: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(ids))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="karabakh-data", description=__doc__.split("\n")[0])
     p.add_argument("--root", help="repository to act on (default: the one containing the current directory)")
@@ -168,6 +190,10 @@ def parser() -> argparse.ArgumentParser:
     g.set_defaults(run=_figures)
     d = sub.add_parser("describe", help="print the published tables with their row counts")
     d.set_defaults(run=_describe)
+    n = sub.add_parser("next-id", help="print the next free identifier of a table (never a released or retired one)")
+    n.add_argument("table", help="a coded table: events, event_accounts, actors, locations, agreements, ...")
+    n.add_argument("--count", type=int, default=1, help="how many identifiers (default 1)")
+    n.set_defaults(run=_next_id)
     f = sub.add_parser("fmt", help="rewrite data/csv/*.csv in canonical form (fills offsets from quotes)")
     f.add_argument(
         "--check", action="store_true", help="change nothing; show a diff and exit 1 if a file is not canonical"

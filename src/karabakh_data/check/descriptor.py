@@ -56,7 +56,8 @@ def check_descriptor(repo: Repository) -> list[Problem]:
     places += [
         (f"resources[{r.get('name')}].x-parquet.path", (r.get("x-parquet") or {}).get("path")) for r in resources
     ]
-    places += [(f"sources[{i}].path", x.get("path")) for i, x in enumerate(sources)]
+    # a cited source has no path: nothing of it is shipped
+    places += [(f"sources[{i}].path", x["path"]) for i, x in enumerate(sources) if "path" in x]
     for r in resources:
         for key in ("schema", "dialect"):
             if isinstance(r.get(key), str):

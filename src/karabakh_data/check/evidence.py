@@ -118,8 +118,9 @@ def _cited(data: TableData, row: int, record: dict) -> Iterator[tuple[str, str, 
                 "source-cited",
                 f"a cited source needs its {field}: a reader must be able to find what was quoted",
             )
-    if not data.column("published_date")[row].is_valid and not data.column("provenance_note")[row].is_valid:
-        yield "published_date", "source-date", "no published_date: say in provenance_note why it could not be confirmed"
+    for field in ("title", "published_date"):
+        if not data.column(field)[row].is_valid and not data.column("provenance_note")[row].is_valid:
+            yield field, "source-provenance", f"no {field}: say in provenance_note why the copy read does not give it"
 
 
 def _seed_differences(texts: SourceTexts, source_id: str, title: str, sha256: str, chars: int) -> Iterator[tuple]:
@@ -174,14 +175,10 @@ def check_spans(ctx: Context) -> Iterator[Problem]:
         columns = [data.column(c) for c in ("source_id", "quote", "char_start", "char_end")]
         shipped = pc.is_in(columns[0], value_set=pa.array(texts.ids, pa.string()))
         without = pc.or_(pc.is_null(columns[2]), pc.is_null(columns[3]))
-        for row in kernels.true_rows(pc.and_(shipped, without)):
-            yield data.problem(
-                row, "char_start", "span-missing", "the quote's offsets are empty: run `karabakh-data fmt` to fill them"
-            )
         if kinds is not None:
             yield from _check_excerpts(data, lookup(columns[0], kinds, "source_id", "source_kind"))
-        unmatched = pc.and_(shipped, pc.invert(pa.array(texts.matching_spans(*columns))))
-        yield from _closer_look(ctx, data, np.array(kernels.true_rows(pc.and_(unmatched, pc.invert(without)))))
+        unmatched = pc.and_(shipped, pc.or_(without, pc.invert(pa.array(texts.matching_spans(*columns)))))
+        yield from _closer_look(ctx, data, np.array(kernels.true_rows(unmatched), dtype=np.int64))
 
 
 def _check_excerpts(data: TableData, kind: Column) -> Iterator[Problem]:
@@ -209,7 +206,7 @@ def _check_excerpts(data: TableData, kind: Column) -> Iterator[Problem]:
 
 def _closer_look(ctx: Context, data: TableData, rows: np.ndarray) -> Iterator[Problem]:
     """Why each row's span does not hold its quote: the quote is not in the text, occurs more than once,
-    or sits elsewhere."""
+    sits elsewhere, or has no offsets yet."""
     if not len(rows):
         return
     picked = data.typed.select(["source_id", "quote", "char_start", "char_end"]).take(pa.array(rows, pa.int64()))
@@ -223,11 +220,15 @@ def _closer_look(ctx: Context, data: TableData, rows: np.ndarray) -> Iterator[Pr
         except SpanError as exc:
             yield data.problem(row, "quote", exc.rule, exc.message)
             continue
-        yield data.problem(
-            row,
-            "char_start",
-            "span",
-            f"text[{start}:{end}] is {text[start:end][:60]!r}, not the quote; "
-            f"the quote is at char_start {found_start}: run `karabakh-data fmt`",
-            f"{start}:{end}",
-        )
+        if start is None or end is None:
+            message = "the quote's offsets are empty: run `karabakh-data fmt` to fill them"
+            yield data.problem(row, "char_start", "span-missing", message)
+        else:
+            yield data.problem(
+                row,
+                "char_start",
+                "span",
+                f"text[{start}:{end}] is {text[start:end][:60]!r}, not the quote; "
+                f"the quote is at char_start {found_start}: run `karabakh-data fmt`",
+                f"{start}:{end}",
+            )

@@ -28,7 +28,9 @@ def make_figures(root: str | Path | None, out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     version = json.loads((root / "schemas" / "_package.json").read_text(encoding="utf-8"))["version"]
-    events = load("events", root)
+    # each event with what its accounts say of it together: its status and who claims it
+    estimates = load("event_estimates", root)[["event_id", "status", "claimants"]]
+    events = load("events", root).merge(estimates, on="event_id", how="left")
     actors = load("actors", root)
     links = load("event_actors", root)
     roles = load("vocab_event_role", root)
@@ -45,5 +47,5 @@ def make_figures(root: str | Path | None, out_dir: str | Path) -> list[Path]:
             }
         )
         save(network(events, actors, links, roles, version), paths[0])
-        save(timeline(events, actors, version), paths[1])
+        save(timeline(events, version), paths[1])
     return paths

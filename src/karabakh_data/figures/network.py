@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
-from .style import ROLE_PALETTE, ROLE_STYLE, caption, legend, shorten
+from .style import ROLE_PALETTE, ROLE_STYLE, caption, is_claimed, legend, shorten
 
 
 def network(
@@ -57,8 +57,8 @@ def network(
     ]
     event_labels, event_markers = [], []
     for row in shown.itertuples():
-        claimed = row.factuality != "asserted"
-        tag = f"  [{row.factuality}]" if claimed else ""
+        claimed = is_claimed(row.status)
+        tag = f"  [{str(row.status).replace('_', ' ')}]" if claimed else ""
         event_labels.append(
             ax.text(
                 0,
@@ -137,7 +137,7 @@ def network(
             mfc="white",
             mec="#333333",
             linestyle="none",
-            label="event, not asserted [factuality]",
+            label="event no source asserts [status]",
         ),
     ]
     legend_y = 0.7 / height

@@ -72,3 +72,11 @@ def legend(fig: Figure, handles: list, title: str, left: float, y: float, **layo
         alignment="left",
         **layout,
     )
+
+
+OWN_VOICE = ("confirmed", "single_source")  # statuses drawn plainly; the others carry their status and claimants
+
+
+def is_claimed(status: object) -> bool:
+    """Whether an event is drawn as a claim: no source asserts it in its own voice."""
+    return str(status) not in OWN_VOICE

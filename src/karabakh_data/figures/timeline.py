@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-from .style import EXACT, ONE_DAY, PERIOD_GAP, caption, legend, plover_colours, shorten
+from .style import EXACT, ONE_DAY, PERIOD_GAP, caption, is_claimed, legend, plover_colours, shorten
 
 
 def _periods(dated: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
@@ -63,7 +63,7 @@ def _period_axis(ax: Axes, start: pd.Timestamp, end: pd.Timestamp, width_in: flo
     return title
 
 
-def _draw_event(ax: Axes, row: Any, colours: dict, names: dict, day_in: float) -> tuple | None:
+def _draw_event(ax: Axes, row: Any, colours: dict, day_in: float) -> tuple | None:
     """One event's bar on the timeline (a diamond where a single day is too narrow to see), and for a
     claim its label: (label, x, y) to place once every panel is drawn."""
     import matplotlib.dates as mdates
@@ -71,7 +71,7 @@ def _draw_event(ax: Axes, row: Any, colours: dict, names: dict, day_in: float) -
     plover = str(row.plover_event_type) if pd.notna(row.plover_event_type) else "none"
     colour = colours[plover]
     exact = row.date_precision == EXACT
-    claimed = row.factuality != "asserted"
+    claimed = is_claimed(row.status)
     x0 = mdates.date2num(row.date_start)
     span = mdates.date2num(row.date_end + ONE_DAY) - x0
     ax.barh(row.Index, span, left=x0, height=0.64, color=colour, alpha=1.0 if exact else 0.35, lw=0, zorder=2)
@@ -100,10 +100,9 @@ def _draw_event(ax: Axes, row: Any, colours: dict, names: dict, day_in: float) -
         )
     if not claimed:
         return None
-    claimant = row.claimed_by_actor_id
-    by = f" by\n{names.get(claimant, claimant)}" if pd.notna(claimant) else ""
+    by = f" by\n{row.claimants}" if pd.notna(row.claimants) else ""
     text = ax.annotate(
-        f"{row.factuality}{by}",
+        f"{str(row.status).replace('_', ' ')}{by}",
         (x0 + span, row.Index),
         xytext=(3, 0),
         textcoords="offset points",
@@ -119,7 +118,7 @@ def _draw_event(ax: Axes, row: Any, colours: dict, names: dict, day_in: float) -
     return text, x0, row.Index
 
 
-def _draw_panel(ax: Axes, period: tuple, width: float, dated: pd.DataFrame, colours: dict, names: dict) -> list[tuple]:
+def _draw_panel(ax: Axes, period: tuple, width: float, dated: pd.DataFrame, colours: dict) -> list[tuple]:
     """One period's panel of the timeline; the claims' labels it holds, as (axes, label, x, y)."""
     start, end = period
     panel_in = ax.get_position().width * width
@@ -133,13 +132,13 @@ def _draw_panel(ax: Axes, period: tuple, width: float, dated: pd.DataFrame, colo
     tags = []
     for row in dated.itertuples():
         if start <= row.date_start < end:
-            tag = _draw_event(ax, row, colours, names, day_in)
+            tag = _draw_event(ax, row, colours, day_in)
             if tag is not None:
                 tags.append((ax, *tag))
     return tags
 
 
-def timeline(events: pd.DataFrame, actors: pd.DataFrame, version: str) -> Figure:
+def timeline(events: pd.DataFrame, version: str) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -152,7 +151,6 @@ def timeline(events: pd.DataFrame, actors: pd.DataFrame, version: str) -> Figure
         raise ValueError("no dated events to draw a timeline of")
     undated = events[events["date_start"].isna()].sort_values("event_id")
     colours = plover_colours(events)
-    names = dict(zip(actors["actor_id"], actors["name"]))
     periods = _periods(dated)
     counts = [int(((dated["date_start"] >= s) & (dated["date_start"] < e)).sum()) for s, e in periods]
     n = len(dated)
@@ -184,7 +182,7 @@ def timeline(events: pd.DataFrame, actors: pd.DataFrame, version: str) -> Figure
     label_px = max(t.get_window_extent(renderer).width for t in axes[0].get_yticklabels())
     grid.update(left=(label_px / fig.dpi + 0.12) / width)
 
-    tags = [tag for ax, period in zip(axes, periods) for tag in _draw_panel(ax, period, width, dated, colours, names)]
+    tags = [tag for ax, period in zip(axes, periods) for tag in _draw_panel(ax, period, width, dated, colours)]
 
     # a claim's label goes right of its bar, or left of it when it would leave the panel on the right
     for ax, text, x0, y in tags:
@@ -211,7 +209,7 @@ def timeline(events: pd.DataFrame, actors: pd.DataFrame, version: str) -> Figure
         used.append("none")
     type_handles = [Patch(facecolor=colours[t], edgecolor=colours[t], label=t) for t in used]
     windows = sorted(set(dated["date_precision"].astype(str)) - {EXACT})
-    statuses = sorted(set(dated["factuality"].astype(str)) - {"asserted"})
+    statuses = sorted(s.replace("_", " ") for s in set(dated["status"].astype(str)) if is_claimed(s))
     style_handles = [
         Patch(facecolor="#555555", edgecolor="#555555", label="exact days (precision 'day')"),
         Line2D(
@@ -234,12 +232,12 @@ def timeline(events: pd.DataFrame, actors: pd.DataFrame, version: str) -> Figure
             edgecolor="black",
             linestyle=(0, (2.5, 1.5)),
             lw=0.9,
-            label=f"not asserted ({', '.join(statuses)}):\nstatus and claimant named beside the bar",
+            label=f"no source asserts it ({', '.join(statuses)}):\nstatus and claimants named beside the bar",
         ),
     ]
     legend_y = 0.8 / height
     legend(fig, type_handles, "PLOVER event type", 0.005, legend_y, ncol=2, handlelength=1.5, columnspacing=1.0)
-    legend(fig, style_handles, "Date precision and factuality", 0.36, legend_y, ncol=1, handlelength=2.0)
+    legend(fig, style_handles, "Date precision and status", 0.36, legend_y, ncol=1, handlelength=2.0)
     note = f"{n} dated events, one per row, sorted by date_start; the x-axis is broken between periods."
     if len(undated):
         note += f" Not shown: {len(undated)} undated events (precision 'unknown'): {', '.join(undated['event_id'])}."

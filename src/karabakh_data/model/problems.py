@@ -59,7 +59,7 @@ RULES = {
     "source-path": "a shipped source's path is seeds/<source_id>.txt",
     "source-kind": "a shipped source has its file, hash and length; a cited source has a cit- id and none of them",
     "source-cited": "a cited source has its publisher, URL and date retrieved",
-    "source-date": "a source without a publication date says why in provenance_note",
+    "source-provenance": "a cited source without a title or a publication date says why in provenance_note",
     "source-missing": "a source's document exists in seeds/",
     "source-encoding": "a source document is valid UTF-8",
     "source-hash": "a source document's SHA-256 matches its row (seeds are never edited)",

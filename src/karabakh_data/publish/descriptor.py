@@ -62,9 +62,17 @@ def descriptor(
             key: meta[key]
             for key in ("name", "title", "description", "version", "keywords", "licenses", "contributors")
         },
-        "sources": sources.select(["title", "path"]).to_pylist(),
+        "sources": [_source(row) for row in sources.to_pylist()],
         "resources": resources,
     }
+
+
+def _source(row: dict) -> dict:
+    """A Data Package source: a shipped text by its path in the repository; a cited report by its title,
+    publisher and URL in one line (no path: nothing here is to be fetched)."""
+    if row["path"] is not None:
+        return {"title": row["title"], "path": row["path"]}
+    return {"title": ", ".join(x for x in (row["publisher"], row["title"], row["url"]) if x)}
 
 
 def descriptor_text(desc: dict) -> str:
