@@ -1307,3 +1307,11 @@ def test_every_rule_has_a_known_bad_input():
     covered = {c[3] for c in CASES + MORE_CASES} | set(COVERED_ELSEWHERE)
     assert set(RULES) - covered == set()
     assert covered - set(RULES) == set()
+
+
+def test_a_derived_value_typed_by_hand_is_refused_as_derived(scratch):
+    header, rows = read_rows(scratch, "events")
+    write_rows(scratch, "events", [*header, "fatalities_best"], [[*row, "6"] for row in rows])
+    problem = next(p for p in validate(scratch).problems if p.rule == "header-unknown")
+    assert problem.file == "data/csv/events.csv" and problem.field == "fatalities_best"
+    assert "derived by `karabakh-data build`" in problem.message and "never typed by hand" in problem.message

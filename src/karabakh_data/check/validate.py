@@ -6,7 +6,7 @@ nothing.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..io.csvfile import TableData, read_table
@@ -73,7 +73,7 @@ def validate(repo: Repository) -> Validation:
         checks = []
         for job in as_completed(reads):  # each table's own checks start as soon as it is read
             data, problems = job.result()
-            result.problems += problems
+            result.problems += _derived_named(package, problems)
             if data is not None:
                 result.data[reads[job]] = data
                 checks += [pool.submit(check, data) for check in TABLE_CHECKS]
@@ -87,6 +87,22 @@ def validate(repo: Repository) -> Validation:
     result.problems += check_release(repo, package, result.data)
     result.problems.sort(key=lambda p: (p.file, p.line or 0, p.rule, p.field or "", p.message))
     return result
+
+
+def _derived_named(package: Package, problems: list[Problem]) -> list[Problem]:
+    """An unknown column that the build derives (a view's column: an event's status or total deaths) gets
+    a message that says so: the value is computed from the accounts, never typed by hand."""
+    derived = {f.name: view.name for view in package.views for f in view.fields if f.name != "event_id"}
+    return [
+        replace(
+            p,
+            message=f"{p.message}: {p.field} is derived by `karabakh-data build` (schemas/views/"
+            f"{derived[p.field]}.json) from the accounts, never typed by hand",
+        )
+        if p.rule == "header-unknown" and p.field in derived
+        else p
+        for p in problems
+    ]
 
 
 def _size(path: Path) -> int:
