@@ -81,3 +81,16 @@ def test_importing_the_package_does_not_import_matplotlib():
     code = "import sys, karabakh_data; karabakh_data.load('events'); print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_the_timeline_zooms_on_the_busiest_week():
+    import pandas as pd
+
+    from karabakh_data.figures.timeline import ZOOM_EVENTS, _zoom
+
+    day = pd.Timestamp("2023-09-19")
+    spread = [pd.Timestamp("1992-01-01") + pd.Timedelta(days=400 * k) for k in range(4)]
+    busy = [day + pd.Timedelta(days=k % 3) for k in range(ZOOM_EVENTS)]
+    dated = pd.DataFrame({"date_start": spread + busy, "date_end": spread + busy})
+    assert _zoom(dated) == (day, day + pd.Timedelta(days=3))
+    assert _zoom(dated.iloc[: len(spread) + ZOOM_EVENTS - 1]) is None  # too few events in any week

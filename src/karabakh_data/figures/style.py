@@ -50,7 +50,7 @@ def caption(fig: Figure, note: str, version: str) -> None:
     fig.text(
         0.012,
         0.08 / fig.get_figheight(),
-        f"{note}\nSource: karabakh-data v{version}",
+        textwrap.fill(note, width=int(fig.get_figwidth() * 22)) + f"\nSource: karabakh-data v{version}",
         fontsize=6,
         color="#444444",
         ha="left",

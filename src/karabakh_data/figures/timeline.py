@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -11,6 +12,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 from .style import EXACT, ONE_DAY, PERIOD_GAP, caption, is_claimed, legend, plover_colours, shorten
+
+ZOOM_DAYS = pd.Timedelta(days=7)
+ZOOM_EVENTS = 5
 
 
 def _periods(dated: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
@@ -23,6 +27,21 @@ def _periods(dated: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
         else:
             periods.append([start, end])
     return [(s, e) for s, e in periods]
+
+
+def _zoom(dated: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The ZOOM_DAYS window that starts the most short events (a week or less), when it holds at least
+    ZOOM_EVENTS of them: the days a long axis squeezes into a few pixels. None when no window does."""
+    short = dated[(dated["date_end"] - dated["date_start"]) < pd.Timedelta(days=7)]
+    best, start = 0, None
+    for day in sorted(short["date_start"].unique()):
+        held = short[(short["date_start"] >= day) & (short["date_start"] < day + ZOOM_DAYS)]
+        if len(held) > best:
+            best, start = len(held), day
+    if best < ZOOM_EVENTS:
+        return None
+    held = short[(short["date_start"] >= start) & (short["date_start"] < start + ZOOM_DAYS)]
+    return pd.Timestamp(start), held["date_end"].max() + ONE_DAY
 
 
 def _period_axis(ax: Axes, start: pd.Timestamp, end: pd.Timestamp, width_in: float) -> str:
@@ -43,8 +62,8 @@ def _period_axis(ax: Axes, start: pd.Timestamp, end: pd.Timestamp, width_in: flo
         candidates = list(minor)
         title = f"{start:%b}–{last:%b %Y}" if start.year == last.year else f"{start:%b %Y}–{last:%b %Y}"
     else:
-        minor, fmt = pd.date_range(start, end, freq="D"), "%-d %b"
-        candidates = [d for d in minor if d.day in (1, 8, 15, 22)]
+        minor, fmt = pd.date_range(start, end, freq="D"), "%-d" if days <= 14 else "%-d %b"
+        candidates = list(minor) if days <= 14 else [d for d in minor if d.day in (1, 8, 15, 22)]
         title = f"{start:%B %Y}" if (start.year, start.month) == (last.year, last.month) else f"{start:%b}–{last:%b %Y}"
     candidates = [t for t in candidates if t < end] or [start]
     pad = max(1.5, days * 0.04)
@@ -118,12 +137,22 @@ def _draw_event(ax: Axes, row: Any, colours: dict, day_in: float) -> tuple | Non
     return text, x0, row.Index
 
 
-def _draw_panel(ax: Axes, period: tuple, width: float, dated: pd.DataFrame, colours: dict) -> list[tuple]:
-    """One period's panel of the timeline; the claims' labels it holds, as (axes, label, x, y)."""
+def _draw_panel(
+    ax: Axes, period: tuple, width: float, dated: pd.DataFrame, colours: dict, zoom: tuple | None, is_zoom: bool
+) -> list[tuple]:
+    """One period's panel of the timeline; the claims' labels it holds, as (axes, label, x, y). Events that
+    start in the zoom's days are labelled in the zoom panel only, whose right half is kept for the labels."""
     start, end = period
     panel_in = ax.get_position().width * width
-    ax.set_title(_period_axis(ax, start, end, panel_in), fontsize=7.5, fontweight="bold", pad=4)
+    # the zoom's days take its left half (its ticks are spaced for that), its right half is for the labels
+    ax.set_title(
+        _period_axis(ax, start, end, panel_in / 2 if is_zoom else panel_in), fontsize=7.5, fontweight="bold", pad=4
+    )
     x_min, x_max = ax.get_xlim()
+    if is_zoom:
+        x_max += x_max - x_min
+        ax.set_xlim(x_min, x_max)
+    unlabelled = zoom if zoom and not is_zoom else None
     day_in = panel_in / (x_max - x_min)
     for y in range(0, len(dated), 2):
         ax.axhspan(y - 0.5, y + 0.5, color="#F0F0F0", lw=0, zorder=0)
@@ -133,9 +162,24 @@ def _draw_panel(ax: Axes, period: tuple, width: float, dated: pd.DataFrame, colo
     for row in dated.itertuples():
         if start <= row.date_start < end:
             tag = _draw_event(ax, row, colours, day_in)
-            if tag is not None:
+            if tag is not None and unlabelled and unlabelled[0] <= row.date_start < unlabelled[1]:
+                tag[0].remove()
+            elif tag is not None:
                 tags.append((ax, *tag))
     return tags
+
+
+def _place_labels(tags: list[tuple], zoom_ax: Axes | None, renderer: Any) -> None:
+    """A claim's label goes right of its bar, or left of it when it would leave the panel on the right; in
+    the zoom it is wrapped, and set against the panel's right edge, where it cannot reach the panel before it."""
+    for ax, text, x0, y in tags:
+        if ax is zoom_ax:
+            text.set_text(textwrap.fill(text.get_text().replace("\n", " "), 27))
+        if text.get_window_extent(renderer).x1 <= ax.get_window_extent(renderer).x1:
+            continue
+        text.xy = (ax.get_xlim()[1], y) if ax is zoom_ax else (x0, y)
+        text.set_position((-2 if ax is zoom_ax else -3, 0))
+        text.set_horizontalalignment("right")
 
 
 def timeline(events: pd.DataFrame, version: str) -> Figure:
@@ -152,23 +196,30 @@ def timeline(events: pd.DataFrame, version: str) -> Figure:
     undated = events[events["date_start"].isna()].sort_values("event_id")
     colours = plover_colours(events)
     periods = _periods(dated)
+    zoom = _zoom(dated)
+    if zoom is not None and zoom not in periods:  # the last panel repeats the busiest days at a readable scale
+        periods.append(zoom)
+    else:
+        zoom = None
     counts = [int(((dated["date_start"] >= s) & (dated["date_start"] < e)).sum()) for s, e in periods]
     n = len(dated)
 
     width = 7.2
-    fig = Figure(figsize=(width, 2.1 + 0.235 * n))
+    fig = Figure(figsize=(width, 2.25 + 0.235 * n))
     height = fig.get_figheight()
     renderer = FigureCanvasAgg(fig).get_renderer()
     # a panel's width grows with the number of events it holds, so the crowded period gets the room
     grid = fig.add_gridspec(
         1,
         len(periods),
-        width_ratios=[1.25 + 0.15 * c for c in counts],
+        # the zoom as wide as the widest period: its days, and the claims' labels, need the room
+        width_ratios=[1.25 + 0.15 * c for c in counts[: len(counts) - bool(zoom)]]
+        + ([1.25 + 0.15 * max(counts)] if zoom else []),
         wspace=0.05,
         left=0.4,
         right=0.985,
         top=1 - 0.55 / height,
-        bottom=1.62 / height,
+        bottom=1.77 / height,
     )
     axes = [fig.add_subplot(grid[0, 0])]
     axes += [fig.add_subplot(grid[0, i], sharey=axes[0]) for i in range(1, len(periods))]
@@ -182,15 +233,16 @@ def timeline(events: pd.DataFrame, version: str) -> Figure:
     label_px = max(t.get_window_extent(renderer).width for t in axes[0].get_yticklabels())
     grid.update(left=(label_px / fig.dpi + 0.12) / width)
 
-    tags = [tag for ax, period in zip(axes, periods) for tag in _draw_panel(ax, period, width, dated, colours)]
+    tags = [
+        tag
+        for i, (ax, period) in enumerate(zip(axes, periods))
+        for tag in _draw_panel(ax, period, width, dated, colours, zoom, bool(zoom) and i == len(periods) - 1)
+    ]
 
-    # a claim's label goes right of its bar, or left of it when it would leave the panel on the right
-    for ax, text, x0, y in tags:
-        if text.get_window_extent(renderer).x1 > ax.get_window_extent(renderer).x1:
-            text.xy = (x0, y)
-            text.set_position((-3, 0))
-            text.set_horizontalalignment("right")
-    _break_marks(axes)
+    _place_labels(tags, axes[-1] if zoom else None, renderer)
+    _break_marks(axes[:-1] if zoom else axes)
+    if zoom:
+        axes[-1].set_title("Zoom: " + axes[-1].get_title(), fontsize=7.5, fontweight="bold", pad=4)
     axes[len(axes) // 2].set_xlabel(
         "Date (each bar runs from the start of date_start to the end of date_end)", fontsize=6.5, labelpad=3
     )
@@ -235,7 +287,7 @@ def timeline(events: pd.DataFrame, version: str) -> Figure:
             label=f"no source asserts it ({', '.join(statuses)}):\nstatus and claimants named beside the bar",
         ),
     ]
-    legend_y = 0.8 / height
+    legend_y = 0.95 / height
     legend(fig, type_handles, "PLOVER event type", 0.005, legend_y, ncol=2, handlelength=1.5, columnspacing=1.0)
     legend(fig, style_handles, "Date precision and status", 0.36, legend_y, ncol=1, handlelength=2.0)
     note = f"{n} dated events, one per row, sorted by date_start; the x-axis is broken between periods."
