@@ -302,80 +302,41 @@ def _check_registry(package: Package, where: str) -> None:
 # edit that changes one would otherwise surface as a crash instead of a message.
 RULE_TYPES = {
     "events": {
-        "event_id": "string",
-        "date_start": "date",
-        "date_end": "date",
-        "date_precision": "string",
-        "date_origin": "string",
-        "plover_event_type": "string",
-        "acled_event_type": "string",
+        "string": "event_id date_precision date_origin plover_event_type acled_event_type",
+        "date": "date_start date_end",
     },
     "event_accounts": {
-        "account_id": "string",
-        "event_id": "string",
-        "source_id": "string",
-        "fatalities_low": "integer",
-        "fatalities_best": "integer",
-        "fatalities_high": "integer",
-        "char_start": "integer",
-        "char_end": "integer",
-        "quote": "string",
-        "factuality": "string",
-        "claimed_by_actor_id": "string",
+        "string": "account_id event_id source_id quote factuality claimed_by_actor_id",
+        "integer": "fatalities_low fatalities_best fatalities_high char_start char_end",
     },
-    "event_actors": {"event_id": "string", "actor_id": "string", "role": "string", "source_id": "string"},
-    "event_relations": {"event_id": "string", "related_event_id": "string", "relation": "string"},
-    "locations": {"latitude": "number", "longitude": "number", "geo_precision": "string"},
+    "event_actors": {"string": "event_id actor_id role source_id"},
+    "event_relations": {"string": "event_id related_event_id relation"},
+    "locations": {"number": "latitude longitude", "string": "geo_precision"},
     "sources": {
-        "source_id": "string",
-        "source_kind": "string",
-        "publisher": "string",
-        "url": "string",
-        "published_date": "date",
-        "retrieved_date": "date",
-        "provenance_note": "string",
-        "text_chars": "integer",
-        "text_sha256": "string",
-        "path": "string",
-        "title": "string",
+        "string": "source_id source_kind publisher url provenance_note text_sha256 path title",
+        "date": "published_date retrieved_date",
+        "integer": "text_chars",
     },
-    "enrichments": {
-        "table_name": "string",
-        "record_id": "string",
-        "field_name": "string",
-        "value": "string",
-        "basis_type": "string",
-    },
-    "retired_ids": {"retired_id": "string", "table_name": "string"},
+    "enrichments": {"string": "table_name record_id field_name value basis_type"},
+    "retired_ids": {"string": "retired_id table_name"},
     "vocab_date_precision": {
-        "date_precision": "string",
-        "min_span_days": "integer",
-        "max_span_days": "integer",
-        "has_dates": "boolean",
-        "boundary": "string",
+        "string": "date_precision boundary",
+        "integer": "min_span_days max_span_days",
+        "boolean": "has_dates",
     },
-    "vocab_factuality": {
-        "factuality": "string",
-        "requires_claimant": "boolean",
-        "allows_acled": "boolean",
-        "stance": "string",
-    },
-    "vocab_event_role": {"role": "string", "requires_affirmed": "boolean"},
-    "vocab_event_relation": {"relation": "string", "is_part": "boolean"},
-    "vocab_geo_precision": {"geo_precision": "string", "has_coordinates": "boolean"},
-    "vocab_basis_type": {"basis_type": "string", "requires_reference": "boolean"},
-    "vocab_acled_sub_event_type": {
-        "acled_event_type": "string",
-        "acled_sub_event_type": "string",
-        "acled_disorder_type": "string",
-    },
+    "vocab_factuality": {"string": "factuality stance", "boolean": "requires_claimant allows_acled"},
+    "vocab_event_role": {"string": "role", "boolean": "requires_affirmed"},
+    "vocab_event_relation": {"string": "relation", "boolean": "is_part"},
+    "vocab_geo_precision": {"string": "geo_precision", "boolean": "has_coordinates"},
+    "vocab_basis_type": {"string": "basis_type", "boolean": "requires_reference"},
+    "vocab_acled_sub_event_type": {"string": "acled_event_type acled_sub_event_type acled_disorder_type"},
 }
 
 
 def _check_rule_types(package: Package, where: str) -> None:
-    for table_name, fields in RULE_TYPES.items():
+    for table_name, by_type in RULE_TYPES.items():
         table = package.tables.get(table_name)
-        for name, kind in fields.items():
+        for kind, name in ((kind, name) for kind, names in by_type.items() for name in names.split()):
             if table is None or not table.has_field(name) or table.field(name).type != kind:
                 raise SchemaError(
                     where, f"{table_name}.{name} must exist with type {kind}: the validation rules compute with it"
