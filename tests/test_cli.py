@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from conftest import get_cell, read_rows, run_cli, set_cell, write_rows
+from karabakh_data.model.schemas import load_package
 
 
 def test_validate_passes_on_the_repository(real_repo):
@@ -22,11 +23,37 @@ def test_commands_act_on_root(scratch, tmp_path):
     assert proc.returncode == 1 and "fatalities-order" in proc.stdout
 
 
-def test_outside_a_repository_is_a_clear_usage_error(tmp_path):
-    proc = run_cli("validate", cwd=tmp_path)
-    assert proc.returncode == 2
-    assert "not a karabakh-data repository" in proc.stderr or "no karabakh-data repository" in proc.stderr
-    assert "Traceback" not in proc.stderr
+def test_outside_a_repository_writing_is_a_clear_usage_error(tmp_path):
+    for command in ("build", "export", "fmt", "release", "figures"):
+        proc = run_cli(command, cwd=tmp_path)
+        assert proc.returncode == 2, command
+        assert "no karabakh-data repository" in proc.stderr
+        assert "Traceback" not in proc.stderr
+    proc = run_cli("--root", str(tmp_path), "validate", cwd=tmp_path)
+    assert proc.returncode == 2 and "is not a karabakh-data repository" in proc.stderr
+
+
+def test_outside_a_repository_reading_uses_the_installed_data(real_repo, tmp_path):
+    """From an editable install the installed data is the checkout's (from a wheel, the copy inside it:
+    test_load.test_load_works_from_an_installed_wheel)."""
+    for command in ("validate", "describe"):
+        proc = run_cli(command, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert f"{command} reads the installed data: {real_repo.root}" in proc.stderr
+
+
+def test_describe_a_table_lists_its_columns(real_repo):
+    package = load_package(real_repo.schemas_dir)
+    for table in package.tables.values():
+        proc = run_cli("describe", table.name, cwd=real_repo.root)
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.splitlines()
+        assert lines[0].startswith(f"{table.name} ({table.group}, ") and table.description in lines[0]
+        assert [line.split()[0] for line in lines[1:]] == table.field_names
+        assert all(f.description in line for f, line in zip(table.fields, lines[1:]))
+    name = next(iter(package.tables))
+    proc = run_cli("describe", name + "s", cwd=real_repo.root)
+    assert proc.returncode == 2 and f"did you mean {name!r}" in proc.stderr and not proc.stdout
 
 
 def test_json_report_shape(scratch):

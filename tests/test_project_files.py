@@ -14,14 +14,16 @@ CHECKS = [
     "karabakh-data validate --format github",
     "python -m pytest",
     "python -m pytest -m slow",
-    "ruff check src tests benchmarks",
-    "ruff format --check src tests benchmarks",
+    "ruff check src tests benchmarks scripts",
+    "ruff format --check src tests benchmarks scripts",
     "lint-imports",
     "frictionless validate datapackage.json",
     "karabakh-data build --check",
     "karabakh-data export --check",
 ]
-TEST_COMMAND = "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
+TEST_COMMAND = (
+    "python3 -m venv .venv && .venv/bin/pip install -c constraints.txt -e '.[test]' && .venv/bin/python -m pytest"
+)
 
 
 def descriptor():
