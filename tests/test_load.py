@@ -162,7 +162,11 @@ def test_load_works_from_an_installed_wheel(tmp_path, package):
     # the command, outside any repository, describes and validates the data inside the wheel
     for command in (["describe"], ["describe", "events"], ["validate"]):
         proc = subprocess.run(
-            [sys.executable, "-m", "karabakh_data.cli", *command], cwd=elsewhere, env=env, capture_output=True, text=True
+            [sys.executable, "-m", "karabakh_data.cli", *command],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         assert proc.returncode == 0, (command, proc.stdout, proc.stderr)
         assert f"reads the installed data: {target / 'karabakh_data' / '_data'}" in proc.stderr
