@@ -121,7 +121,8 @@ def _figures(repo: Repository, args: argparse.Namespace) -> int:
     try:
         from .figures import make_figures
     except ImportError as exc:
-        print(f"karabakh-data figures needs matplotlib: pip install -e '.[figures]' ({exc})", file=sys.stderr)
+        install = "pip install -c constraints.txt -e '.[figures]'"
+        print(f"karabakh-data figures needs matplotlib: {install} ({exc})", file=sys.stderr)
         return 2
     problems = writer_problems(repo, "figures")
     if problems:
@@ -216,9 +217,9 @@ def parser() -> argparse.ArgumentParser:
     for command, done, what in (
         (
             "build",
-            "data/parquet/, data/views/, datapackage.json, docs/codebook.md",
-            "validate the CSV files, then write data/parquet/, data/views/, datapackage.json and the codebook "
-            "(all or nothing)",
+            "data/parquet/, data/views/, datapackage.json, docs/codebook.md, docs/data_dictionary.csv",
+            "validate the CSV files, then write data/parquet/, data/views/, datapackage.json, the codebook and the "
+            "data dictionary (all or nothing)",
         ),
         (
             "export",
