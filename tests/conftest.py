@@ -44,6 +44,14 @@ def scratch(tmp_path) -> Repository:
     return copy_repository(tmp_path)
 
 
+def controlled(package, table, field) -> bool:
+    """A column of controlled values: an enum, or a reference to a vocabulary table (held here
+    independently of the library)."""
+    return bool(field.constraint("enum")) or any(
+        field.name in fk.fields and package[fk.resource].group == "vocabulary" for fk in table.foreign_keys
+    )
+
+
 def read_rows(repo: Repository, table: str) -> tuple[list[str], list[list[str]]]:
     with open(repo.csv_path(table), newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))

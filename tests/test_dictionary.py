@@ -11,7 +11,7 @@ import json
 import pytest
 
 import karabakh_data
-from conftest import bump_version
+from conftest import bump_version, controlled
 from karabakh_data.check.validate import validate
 from karabakh_data.model.dictionary import COLUMNS, package_from_descriptor
 from karabakh_data.model.schemas import load_package
@@ -24,13 +24,6 @@ DICTIONARY = "docs/data_dictionary.csv"
 @pytest.fixture(scope="module")
 def package(real_repo):
     return load_package(real_repo.schemas_dir)
-
-
-def controlled(package, table, field) -> bool:
-    """Held independently of the library: an enum, or a key into a vocabulary table."""
-    return bool(field.constraint("enum")) or any(
-        field.name in fk.fields and package[fk.resource].group == "vocabulary" for fk in table.foreign_keys
-    )
 
 
 def read_dictionary(repo) -> list[dict]:

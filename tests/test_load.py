@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import karabakh_data
-from conftest import ROOT, bump_version, set_cell
+from conftest import ROOT, bump_version, controlled, set_cell
 from karabakh_data.model.schemas import load_package
 from karabakh_data.publish.build import build
 from karabakh_data.publish.descriptor import csv_path
@@ -21,13 +21,6 @@ from karabakh_data.publish.descriptor import csv_path
 @pytest.fixture(scope="module")
 def package(real_repo):
     return load_package(real_repo.schemas_dir)
-
-
-def controlled(package, table, field) -> bool:
-    """A column of controlled values: an enum, or a reference to a vocabulary table."""
-    return bool(field.constraint("enum")) or any(
-        field.name in fk.fields and package[fk.resource].group == "vocabulary" for fk in table.foreign_keys
-    )
 
 
 def expected_dtype(package, table, field):
