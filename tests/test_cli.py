@@ -146,3 +146,13 @@ def test_commands_take_arrow_memory_from_jemalloc_unless_the_user_chose_a_pool(m
         assert pa.default_memory_pool().backend_name == "jemalloc"
     finally:
         pa.set_memory_pool(before)
+
+
+def test_describe_and_serve_say_what_is_missing(scratch, monkeypatch, capsys):
+    (scratch.root / "data" / "karabakh.sqlite").unlink()
+    code, out, err = in_process(monkeypatch, capsys, "--root", str(scratch.root), "serve", "--port", "1")
+    assert code == 2 and "no data/karabakh.sqlite: run `karabakh-data export` first" in err and not out
+    scratch.descriptor_path.unlink()
+    for command in ("describe", "serve"):
+        code, out, err = in_process(monkeypatch, capsys, "--root", str(scratch.root), command)
+        assert code == 2 and "run `karabakh-data build` first" in err and not out, command

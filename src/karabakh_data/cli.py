@@ -19,7 +19,7 @@ from pathlib import Path
 from .model.dictionary import columns, did_you_mean, package_from_descriptor
 from .model.problems import REPORT_FORMATS, format_problems
 from .model.repository import Repository, RepositoryNotFound, installed_root, write_text_atomically
-from .model.schemas import SchemaError
+from .model.schemas import Package, SchemaError
 from .publish.environment import unmet_extra, writer_problems
 
 READ_ONLY = ("validate", "describe", "serve")  # outside a repository, they act on the installed package's data
@@ -133,19 +133,20 @@ def _figures(repo: Repository, args: argparse.Namespace) -> int:
     return 0
 
 
-def _descriptor(repo: Repository) -> dict | None:
+def _published(repo: Repository) -> tuple[dict, Package] | None:
+    """datapackage.json and the tables it describes; None, said on stderr, when there is none to read."""
     if not repo.descriptor_path.is_file():
         print("karabakh-data: no datapackage.json yet: run `karabakh-data build` first", file=sys.stderr)
         return None
-    return json.loads(repo.descriptor_path.read_text(encoding="utf-8"))
-
-
-def _describe_table(desc: dict, name: str) -> int:
+    desc = json.loads(repo.descriptor_path.read_text(encoding="utf-8"))
     try:
-        package = package_from_descriptor(desc, "datapackage.json")
+        return desc, package_from_descriptor(desc, "datapackage.json")
     except SchemaError as exc:
         print(f"karabakh-data: {exc}", file=sys.stderr)
-        return 2
+        return None
+
+
+def _describe_table(desc: dict, package: Package, name: str) -> int:
     if name not in package.tables:
         hint = did_you_mean(name, sorted(package.tables))
         print(f"karabakh-data: no published table {name!r}{hint}", file=sys.stderr)
@@ -164,11 +165,12 @@ def _describe_table(desc: dict, name: str) -> int:
 
 
 def _describe(repo: Repository, args: argparse.Namespace) -> int:
-    desc = _descriptor(repo)
-    if desc is None:
+    published = _published(repo)
+    if published is None:
         return 2
+    desc, package = published
     if args.table:
-        return _describe_table(desc, args.table)
+        return _describe_table(desc, package, args.table)
     print(f"{desc['name']} {desc['version']}: {len(desc['resources'])} tables")
     width = max(len(r["name"]) for r in desc["resources"])
     print(f"{'table':<{width}}  {'group':<10}  {'rows':>6}  parquet")
@@ -178,8 +180,8 @@ def _describe(repo: Repository, args: argparse.Namespace) -> int:
 
 
 def _serve(repo: Repository, args: argparse.Namespace) -> int:
-    desc = _descriptor(repo)
-    if desc is None:
+    published = _published(repo)
+    if published is None:
         return 2
     database = repo.root / DATABASE
     if not database.is_file():
@@ -192,7 +194,7 @@ def _serve(repo: Repository, args: argparse.Namespace) -> int:
         return 2
     from .publish.browse import datasette_metadata
 
-    metadata = datasette_metadata(desc, package_from_descriptor(desc, "datapackage.json"))
+    metadata = datasette_metadata(*published)
     # uvicorn stops on SIGTERM, then raises it again: as an exception here, so the metadata file is removed
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     with tempfile.TemporaryDirectory(prefix="karabakh-serve-") as folder:
