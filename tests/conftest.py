@@ -18,7 +18,7 @@ import pytest
 from karabakh_data.model.repository import Repository
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ("schemas", "seeds", "data", "docs", "datapackage.json", "README.md")
+COPIED = ("schemas", "seeds", "data", "docs", "datapackage.json", "README.md", "constraints.txt")
 SEED_ID = "000_bbb370cb1e115a94"  # the first seed: later sources only add to it
 
 
@@ -42,6 +42,14 @@ def copy_repository(target: Path) -> Repository:
 def scratch(tmp_path) -> Repository:
     """A copy of the repository's data, schemas and seeds that a test may break."""
     return copy_repository(tmp_path)
+
+
+def controlled(package, table, field) -> bool:
+    """A column of controlled values: an enum, or a reference to a vocabulary table (held here
+    independently of the library)."""
+    return bool(field.constraint("enum")) or any(
+        field.name in fk.fields and package[fk.resource].group == "vocabulary" for fk in table.foreign_keys
+    )
 
 
 def read_rows(repo: Repository, table: str) -> tuple[list[str], list[list[str]]]:
@@ -73,9 +81,11 @@ def get_cell(repo: Repository, table: str, record: str, field: str) -> str:
 
 
 def published_digest(repo: Repository) -> dict[str, str]:
-    """sha256 of every published file: everything under data/, datapackage.json, README.md, the codebook."""
+    """sha256 of every published file: everything under data/, datapackage.json, README.md, the codebook
+    and the data dictionary."""
     files = [p for p in (repo.root / "data").rglob("*") if p.is_file()]
-    files += [repo.descriptor_path, repo.root / "README.md", repo.root / "docs" / "codebook.md"]
+    files += [repo.descriptor_path, repo.root / "README.md"]
+    files += [repo.root / "docs" / name for name in ("codebook.md", "data_dictionary.csv")]
     return {str(p.relative_to(repo.root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 

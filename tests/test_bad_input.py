@@ -1298,6 +1298,8 @@ COVERED_ELSEWHERE = {
     "file-size": "test_oversized_file_is_rejected",
     # a valid edit, refused by export only
     "not-built": "test_publish.test_export_refuses_a_package_edited_since_its_build",
+    # not the data: the software build runs with
+    "writer-version": "test_environment.test_build_refuses_another_writer_version_and_writes_nothing",
 }
 
 

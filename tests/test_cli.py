@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from conftest import ROOT, get_cell, read_rows, run_cli, set_cell, write_rows
+from karabakh_data import cli
 from karabakh_data.model.schemas import load_package
 
 
@@ -23,11 +24,45 @@ def test_commands_act_on_root(scratch, tmp_path):
     assert proc.returncode == 1 and "fatalities-order" in proc.stdout
 
 
-def test_outside_a_repository_is_a_clear_usage_error(tmp_path):
-    proc = run_cli("validate", cwd=tmp_path)
-    assert proc.returncode == 2
-    assert "not a karabakh-data repository" in proc.stderr or "no karabakh-data repository" in proc.stderr
-    assert "Traceback" not in proc.stderr
+def in_process(monkeypatch, capsys, *args: str, cwd=None) -> tuple[int, str, str]:
+    """The command run in this process (a subprocess costs half a second): exit code, stdout, stderr."""
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")  # keeps the tests' memory pool as it is
+    if cwd is not None:
+        monkeypatch.chdir(cwd)
+    code = cli.main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_outside_a_repository_writing_is_a_clear_usage_error(tmp_path, monkeypatch, capsys):
+    for command in ("build", "export", "fmt", "release", "figures"):
+        code, _, err = in_process(monkeypatch, capsys, command, cwd=tmp_path)
+        assert code == 2 and "no karabakh-data repository" in err, command
+    code, _, err = in_process(monkeypatch, capsys, "--root", str(tmp_path), "validate")
+    assert code == 2 and "is not a karabakh-data repository" in err
+
+
+def test_outside_a_repository_reading_uses_the_installed_data(real_repo, tmp_path):
+    """From an editable install the installed data is the checkout's (from a wheel, the copy inside it:
+    test_load.test_load_works_from_an_installed_wheel)."""
+    for command in ("validate", "describe"):
+        proc = run_cli(command, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert f"{command} reads the installed data: {real_repo.root}" in proc.stderr
+
+
+def test_describe_a_table_lists_its_columns(real_repo, monkeypatch, capsys):
+    package = load_package(real_repo.schemas_dir)
+    for table in package.tables.values():
+        code, out, _ = in_process(monkeypatch, capsys, "--root", str(real_repo.root), "describe", table.name)
+        assert code == 0
+        lines = out.splitlines()
+        assert lines[0].startswith(f"{table.name} ({table.group}, ") and table.description in lines[0]
+        assert [line.split()[0] for line in lines[1:]] == table.field_names
+        assert all(f.description in line for f, line in zip(table.fields, lines[1:]))
+    name = next(iter(package.tables))
+    code, out, err = in_process(monkeypatch, capsys, "--root", str(real_repo.root), "describe", name + "s")
+    assert code == 2 and f"did you mean {name!r}" in err and not out
 
 
 def test_json_report_shape(scratch):
@@ -127,3 +162,13 @@ def test_next_id_is_after_every_identifier_used_released_or_retired(scratch):
     assert proc.stdout.split() == [f"evt-{last + 51:04d}"]  # a retired identifier is never given again
     proc = run_cli("--root", str(scratch.root), "next-id", "event_actors")
     assert proc.returncode == 2 and "no numbered identifiers" in proc.stderr
+
+
+def test_describe_and_serve_say_what_is_missing(scratch, monkeypatch, capsys):
+    (scratch.root / "data" / "karabakh.sqlite").unlink()
+    code, out, err = in_process(monkeypatch, capsys, "--root", str(scratch.root), "serve", "--port", "1")
+    assert code == 2 and "no data/karabakh.sqlite: run `karabakh-data export` first" in err and not out
+    scratch.descriptor_path.unlink()
+    for command in ("describe", "serve"):
+        code, out, err = in_process(monkeypatch, capsys, "--root", str(scratch.root), command)
+        assert code == 2 and "run `karabakh-data build` first" in err and not out, command

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import karabakh_data
-from conftest import ROOT, bump_version, set_cell
+from conftest import ROOT, bump_version, controlled, set_cell
 from karabakh_data.model.schemas import load_package
 from karabakh_data.publish.build import build
 from karabakh_data.publish.descriptor import csv_path
@@ -21,13 +21,6 @@ from karabakh_data.publish.descriptor import csv_path
 @pytest.fixture(scope="module")
 def package(real_repo):
     return load_package(real_repo.schemas_dir)
-
-
-def controlled(package, table, field) -> bool:
-    """A column of controlled values: an enum, or a reference to a vocabulary table."""
-    return bool(field.constraint("enum")) or any(
-        field.name in fk.fields and package[fk.resource].group == "vocabulary" for fk in table.foreign_keys
-    )
 
 
 def expected_dtype(package, table, field):
@@ -76,9 +69,50 @@ def test_a_literal_na_stays_na(scratch):
     assert actors["name"].notna().all()
 
 
-def test_unknown_table_names_the_tables():
-    with pytest.raises(KeyError, match="events"):
-        karabakh_data.load("evnts")
+def test_a_misspelled_table_name_gets_a_suggestion(package):
+    name = next(iter(package.tables))
+    misspelled = name[:-1] + ("x" if name[-1] != "x" else "y")
+    for call in (karabakh_data.load, karabakh_data.describe):
+        with pytest.raises(KeyError) as caught:
+            call(misspelled)
+        assert f"did you mean {name!r}" in str(caught.value)
+    with pytest.raises(KeyError) as caught:
+        karabakh_data.load("no_such_table_at_all_1234")
+    assert "did you mean" not in str(caught.value) and "table_names()" in str(caught.value)
+
+
+def test_frames_carry_the_descriptions(package):
+    for table in package.tables.values():
+        frame = karabakh_data.load(table.name)
+        assert frame.attrs["description"] == table.description
+        assert frame.attrs["columns"] == {f.name: f.description for f in table.fields}
+        assert frame.attrs["version"] == package.meta["version"]
+
+
+def test_describe_gives_the_data_dictionary_of_a_table(package):
+    for table in package.tables.values():
+        frame = karabakh_data.describe(table.name)
+        assert list(frame["column"]) == table.field_names
+        assert list(frame["type"]) == [f.type for f in table.fields]
+        assert list(frame["description"]) == [f.description for f in table.fields]
+        assert list(frame["required"]) == [table.is_required(f.name) for f in table.fields]
+        assert list(frame["controlled"]) == [controlled(package, table, f) for f in table.fields]
+        assert list(frame["primary_key"]) == [f.name in table.primary_key for f in table.fields]
+    tables = karabakh_data.describe()
+    assert list(tables["table"]) == list(package.tables)
+    assert list(tables["description"]) == [t.description for t in package.tables.values()]
+    assert list(tables["rows"]) == [len(karabakh_data.load(name)) for name in package.tables]
+
+
+def test_the_functions_are_listed_by_dir_and_help():
+    import pydoc
+
+    listed = dir(karabakh_data)
+    text = pydoc.render_doc(karabakh_data, renderer=pydoc.plaintext)
+    for name in ("load", "load_all", "describe", "table_names"):
+        assert name in listed
+        assert f"{name}(" in text
+    assert "Rows come sorted by primary key" in text, "help() shows load's docstring"
 
 
 def test_loading_does_not_import_the_validation_stack():
@@ -90,7 +124,7 @@ def test_loading_does_not_import_the_validation_stack():
     assert out.strip() == "[]"
 
 
-def test_load_works_from_an_installed_wheel(tmp_path):
+def test_load_works_from_an_installed_wheel(tmp_path, package):
     wheels, target, elsewhere = tmp_path / "wheels", tmp_path / "site", tmp_path / "cwd"
     elsewhere.mkdir()
     subprocess.run(
@@ -107,14 +141,27 @@ def test_load_works_from_an_installed_wheel(tmp_path):
     code = (
         "import json, karabakh_data; e = karabakh_data.load('event_accounts'); "
         "print(json.dumps([karabakh_data.__file__, len(e), str(e['fatalities_best'].dtype), "
-        "sorted(karabakh_data.load_all())]))"
+        "sorted(karabakh_data.load_all()), list(karabakh_data.describe('events')['column'])]))"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
     env.pop("KARABAKH_DATA_ROOT", None)
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True, check=True
     ).stdout
-    module_file, rows, dtype, names = json.loads(out)
+    module_file, rows, dtype, names, described = json.loads(out)
     assert module_file.startswith(str(target)), "imported from the installed wheel, not the checkout"
     assert rows == len(karabakh_data.load("event_accounts")) and dtype == "Int64"
     assert names == sorted(karabakh_data.table_names())
+    assert described == list(karabakh_data.load("events").columns)
+    # the command, outside any repository, describes and validates the data inside the wheel
+    for command in (["describe"], ["describe", "events"], ["validate"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "karabakh_data.cli", *command],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0, (command, proc.stdout, proc.stderr)
+        assert f"reads the installed data: {target / 'karabakh_data' / '_data'}" in proc.stderr
+    assert proc.stdout.startswith(f"valid: {len(package.coded)} tables")

@@ -14,14 +14,16 @@ CHECKS = [
     "karabakh-data validate --format github",
     "python -m pytest",
     "python -m pytest -m slow",
-    "ruff check src tests benchmarks",
-    "ruff format --check src tests benchmarks",
+    "ruff check src tests benchmarks scripts",
+    "ruff format --check src tests benchmarks scripts",
     "lint-imports",
     "frictionless validate datapackage.json",
     "karabakh-data build --check",
     "karabakh-data export --check",
 ]
-TEST_COMMAND = "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
+TEST_COMMAND = (
+    "python3 -m venv .venv && .venv/bin/pip install -c constraints.txt -e '.[test]' && .venv/bin/python -m pytest"
+)
 
 
 def descriptor():
@@ -71,6 +73,6 @@ def test_citation_matches_the_descriptor():
 
 
 def test_every_folder_says_whether_it_is_edited_by_hand():
-    for folder in ("seeds", "data", "data/csv", "data/parquet", "schemas", "src/karabakh_data", "tests"):
+    for folder in ("seeds", "data", "data/csv", "data/parquet", "schemas", "src/karabakh_data", "tests", "scripts"):
         text = (ROOT / folder / "README.md").read_text().lower()
         assert "by hand" in text or "generated" in text or "never edited" in text, folder

@@ -202,3 +202,26 @@ def test_controlled_values_are_plain_strings_that_join_their_vocabularies(real_r
     assert pa.concat_arrays(
         [events.column("factuality").combine_chunks(), vocabulary.column("factuality").combine_chunks()]
     )
+
+
+def test_pyarrow_joins_and_concatenates_every_controlled_column_with_its_vocabulary(real_repo, package):
+    """Every column that references a vocabulary table has the vocabulary column's type in the
+    Parquet files: pyarrow joins them (every present value finds its row) and concatenates them,
+    with no cast. A dictionary type on one side only makes the concatenation raise (pyarrow 26 joins
+    it; the nullability of a column and of its vocabulary's key differ, which pa.concat_tables, unlike
+    chunked arrays, holds against them)."""
+    pairs = [
+        (table.name, name, fk.resource, column)
+        for table in package.tables.values()
+        for fk in table.foreign_keys
+        if package[fk.resource].group == "vocabulary"
+        for name, column in zip(fk.fields, fk.reference_fields)
+    ]
+    assert pairs, "the package has controlled columns"
+    for name, field, vocabulary, column in pairs:
+        left = pq.read_table(real_repo.parquet_path(name), columns=[field])
+        right = pq.read_table(real_repo.parquet_path(vocabulary), columns=[column]).group_by(column).aggregate([])
+        joined = left.join(right, keys=field, right_keys=column, join_type="inner")
+        assert joined.num_rows == left.num_rows - left.column(field).null_count, (name, field)
+        both = pa.chunked_array([*left.column(field).chunks, *right.column(column).chunks])  # one type, or it raises
+        assert len(both) == left.num_rows + right.num_rows and both.type == pa.string()

@@ -1,4 +1,6 @@
-"""The `karabakh-data` command. Acts on the repository in the current directory, or --root PATH.
+"""The `karabakh-data` command. Acts on the repository in the current directory, or --root PATH;
+outside a repository, the read-only commands (validate, describe, serve) act on the data installed
+with the package.
 
 Exit codes: 0 success; 1 the data has problems (all reported); 2 usage or repository errors;
 3 an internal error (reported in one line; KARABAKH_DATA_DEBUG=1 shows the traceback).
@@ -9,10 +11,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import tempfile
+from pathlib import Path
 
+from .model.dictionary import columns, did_you_mean, package_from_descriptor
 from .model.problems import REPORT_FORMATS, format_problems
-from .model.repository import Repository, RepositoryNotFound, write_text_atomically
+from .model.repository import Repository, RepositoryNotFound, installed_root, write_text_atomically
+from .model.schemas import Package, SchemaError
+from .publish.environment import unmet_extra, writer_problems
+
+READ_ONLY = ("validate", "describe", "serve")  # outside a repository, they act on the installed package's data
+NEEDS_CHECK = ("validate", "build", "export", "fmt", "release")  # tested with the check extra's pyarrow only
+DATABASE = Path("data") / "karabakh.sqlite"
 
 
 def _use_jemalloc() -> None:
@@ -109,18 +121,56 @@ def _figures(repo: Repository, args: argparse.Namespace) -> int:
     try:
         from .figures import make_figures
     except ImportError as exc:
-        print(f"karabakh-data figures needs matplotlib: pip install -e '.[figures]' ({exc})", file=sys.stderr)
+        install = "pip install -c constraints.txt -e '.[figures]'"
+        print(f"karabakh-data figures needs matplotlib: {install} ({exc})", file=sys.stderr)
         return 2
+    problems = writer_problems(repo, "figures")
+    if problems:
+        print(format_problems(problems, "text"))
+        return 1
     for path in make_figures(repo.root, repo.root / "docs" / "figures"):
         print(f"wrote {repo.relative(path)}")
     return 0
 
 
-def _describe(repo: Repository, args: argparse.Namespace) -> int:
+def _published(repo: Repository) -> tuple[dict, Package] | None:
+    """datapackage.json and the tables it describes; None, said on stderr, when there is none to read."""
     if not repo.descriptor_path.is_file():
         print("karabakh-data: no datapackage.json yet: run `karabakh-data build` first", file=sys.stderr)
-        return 2
+        return None
     desc = json.loads(repo.descriptor_path.read_text(encoding="utf-8"))
+    try:
+        return desc, package_from_descriptor(desc, "datapackage.json")
+    except SchemaError as exc:
+        print(f"karabakh-data: {exc}", file=sys.stderr)
+        return None
+
+
+def _describe_table(desc: dict, package: Package, name: str) -> int:
+    if name not in package.tables:
+        hint = did_you_mean(name, sorted(package.tables))
+        print(f"karabakh-data: no published table {name!r}{hint}", file=sys.stderr)
+        return 2
+    table = package.tables[name]
+    rows = next(r["x-rows"] for r in desc["resources"] if r["name"] == name)
+    print(f"{name} ({table.group}, {rows} rows, primary key {', '.join(table.primary_key)}): {table.description}")
+    entries = columns(package, table)
+    width = max(len(e["column"]) for e in entries)
+    for e in entries:
+        detail = "; ".join(x for x in (e["constraints"], e["references"] and "-> " + e["references"], e["unit"]) if x)
+        required = "required" if e["required"] else "optional"
+        line = f"{e['column']:<{width}}  {e['type']:<7}  {required:<8}  {e['description']}"
+        print(line + (f" [{detail}]" if detail else ""))
+    return 0
+
+
+def _describe(repo: Repository, args: argparse.Namespace) -> int:
+    published = _published(repo)
+    if published is None:
+        return 2
+    desc, package = published
+    if args.table:
+        return _describe_table(desc, package, args.table)
     print(f"{desc['name']} {desc['version']}: {len(desc['resources'])} tables")
     width = max(len(r["name"]) for r in desc["resources"])
     print(f"{'table':<{width}}  {'group':<10}  {'rows':>6}  parquet")
@@ -151,6 +201,33 @@ def _next_id(repo: Repository, args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(repo: Repository, args: argparse.Namespace) -> int:
+    published = _published(repo)
+    if published is None:
+        return 2
+    database = repo.root / DATABASE
+    if not database.is_file():
+        print(f"karabakh-data: no {DATABASE.as_posix()}: run `karabakh-data export` first", file=sys.stderr)
+        return 2
+    try:
+        from datasette.cli import cli as datasette
+    except ImportError as exc:
+        print(f"karabakh-data serve needs Datasette: pip install 'karabakh-data[serve]' ({exc})", file=sys.stderr)
+        return 2
+    from .publish.browse import datasette_metadata
+
+    metadata = datasette_metadata(*published)
+    # uvicorn stops on SIGTERM, then raises it again: as an exception here, so the metadata file is removed
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    with tempfile.TemporaryDirectory(prefix="karabakh-serve-") as folder:
+        path = Path(folder) / "metadata.json"
+        path.write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
+        # immutable: read-only, so the installed package's database can be served as it is
+        options = ["--immutable", str(database), "--metadata", str(path), "--host", args.host, "--port", str(args.port)]
+        datasette.main(["serve", *options], prog_name="datasette", standalone_mode=False)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="karabakh-data", description=__doc__.split("\n")[0])
     p.add_argument("--root", help="repository to act on (default: the one containing the current directory)")
@@ -164,9 +241,9 @@ def parser() -> argparse.ArgumentParser:
     for command, done, what in (
         (
             "build",
-            "data/parquet/, data/views/, datapackage.json, docs/codebook.md",
-            "validate the CSV files, then write data/parquet/, data/views/, datapackage.json and the codebook "
-            "(all or nothing)",
+            "data/parquet/, data/views/, datapackage.json, docs/codebook.md, docs/data_dictionary.csv",
+            "validate the CSV files, then write data/parquet/, data/views/, datapackage.json, the codebook and the "
+            "data dictionary (all or nothing)",
         ),
         (
             "export",
@@ -188,12 +265,17 @@ def parser() -> argparse.ArgumentParser:
     r.set_defaults(run=_release)
     g = sub.add_parser("figures", help="draw docs/figures/timeline.png and network.png from the published tables")
     g.set_defaults(run=_figures)
-    d = sub.add_parser("describe", help="print the published tables with their row counts")
+    d = sub.add_parser("describe", help="print the published tables with their row counts, or one table's columns")
+    d.add_argument("table", nargs="?", help="a table: print its columns (type, required, description, constraints)")
     d.set_defaults(run=_describe)
     n = sub.add_parser("next-id", help="print the next free identifier of a table (never a released or retired one)")
     n.add_argument("table", help="a coded table: events, event_accounts, actors, locations, agreements, ...")
     n.add_argument("--count", type=int, default=1, help="how many identifiers (default 1)")
     n.set_defaults(run=_next_id)
+    w = sub.add_parser("serve", help="browse the SQLite database in Datasette, described from the schemas")
+    w.add_argument("--port", type=int, default=8001, help="port to listen on (default: 8001)")
+    w.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    w.set_defaults(run=_serve)
     f = sub.add_parser("fmt", help="rewrite data/csv/*.csv in canonical form (fills offsets from quotes)")
     f.add_argument(
         "--check", action="store_true", help="change nothing; show a diff and exit 1 if a file is not canonical"
@@ -207,7 +289,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         repo = Repository.find(args.root)
     except RepositoryNotFound as exc:
-        print(f"karabakh-data: {exc}", file=sys.stderr)
+        if args.root is not None or args.command not in READ_ONLY:
+            print(f"karabakh-data: {exc}", file=sys.stderr)
+            return 2
+        repo = Repository(installed_root())
+        note = f"no repository here; {args.command} reads the installed data: {repo.root}"
+        print(f"karabakh-data: {note}", file=sys.stderr)
+    unmet = unmet_extra("check") if args.command in NEEDS_CHECK else []
+    if unmet:
+        print(
+            f"karabakh-data {args.command} needs the check extra: pip install 'karabakh-data[check]' "
+            f"(not met: {'; '.join(unmet)})",
+            file=sys.stderr,
+        )
         return 2
     if args.command == "validate":  # read by jemalloc when pyarrow loads it (see _use_jemalloc)
         os.environ.setdefault("JE_ARROW_MALLOC_CONF", "narenas:1,dirty_decay_ms:-1,muzzy_decay_ms:-1")

@@ -36,6 +36,7 @@ RULES = {
     "descriptor-path": "every path in datapackage.json is a relative path to a regular file inside the repository: "
     "no URL, no '..', no symlink",
     "schema": "a Table Schema uses only understood keywords and is consistent with the others",
+    "writer-version": "build and figures run with the versions constraints.txt pins (they are in the bytes they write)",
     # schema constraints (generated pandera checks)
     "type": "a cell parses as its field's type (integer, number, boolean, ISO date)",
     "required": "a required cell is not empty",

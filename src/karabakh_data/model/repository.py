@@ -9,6 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MARKER = Path("schemas") / "_package.json"
+PACKAGED = Path(__file__).resolve().parents[1] / "_data"  # karabakh_data/_data, filled when the wheel is built
+CHECKOUT = Path(__file__).resolve().parents[3]  # src/karabakh_data/model -> the repository root
+
+
+def installed_root() -> Path:
+    """The published package this library comes with: the checkout it runs from (a clone or an
+    editable install), or the copy packaged inside the wheel."""
+    return CHECKOUT if (CHECKOUT / MARKER).is_file() else PACKAGED
 
 
 class RepositoryNotFound(Exception):

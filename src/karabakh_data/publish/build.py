@@ -33,8 +33,9 @@ from ..io.spelling import csv_pieces, spell
 from ..model.problems import Problem
 from ..model.repository import Repository, file_sha256
 from ..model.schemas import Table
-from .codebook import codebook_text, read_coding_rules
+from .codebook import codebook_text, dictionary_csv, read_coding_rules
 from .descriptor import csv_path, descriptor, descriptor_text, readme_text
+from .environment import writer_problems
 from .exports import locations_geojson, write_sqlite
 from .views import Lookups, build_view
 
@@ -45,7 +46,12 @@ VIEWS_README = (
 )
 # staged name -> published path (relative to the repository); build's output folders (_output_dirs)
 # are swapped whole. The descriptor, which carries the hashes, is moved into place last.
-OUTPUT_FILES = {"codebook.md": "docs/codebook.md", "README.md": "README.md", "datapackage.json": "datapackage.json"}
+OUTPUT_FILES = {
+    "codebook.md": "docs/codebook.md",
+    "data_dictionary.csv": "docs/data_dictionary.csv",
+    "README.md": "README.md",
+    "datapackage.json": "datapackage.json",
+}
 EXPORT_FILES = {"karabakh.sqlite": "data/karabakh.sqlite", "locations.geojson": "data/locations.geojson"}
 
 
@@ -135,6 +141,7 @@ def _stage(repo: Repository, validation: Validation, staging: Path) -> None:
     (staging / "codebook.md").write_text(
         codebook_text(package, typed, rows, read_coding_rules(repo.root)), encoding="utf-8"
     )
+    (staging / "data_dictionary.csv").write_bytes(dictionary_csv(package))
     desc = descriptor(repo, package, rows, typed["sources"], digests)
     (staging / "datapackage.json").write_text(descriptor_text(desc), encoding="utf-8")
     readme = repo.root / "README.md"
@@ -203,6 +210,9 @@ def _deliver(repo: Repository, staging: Path, dirs: dict[str, Path], files: dict
 
 
 def build(repo: Repository, check: bool = False) -> BuildResult:
+    environment = writer_problems(repo, "build")
+    if environment:  # another pyarrow would write other bytes: refused before the long part
+        return BuildResult(problems=environment)
     validation = validate(repo)
     if not validation.ok:
         return BuildResult(problems=validation.problems)

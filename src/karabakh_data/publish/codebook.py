@@ -1,5 +1,6 @@
 """docs/codebook.md, generated from the Table Schemas, the vocabulary tables and the rule registry,
-so that it can never drift from the data."""
+and docs/data_dictionary.csv beside it, generated from the Table Schemas, so that neither can drift
+from the data."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from ..io.spelling import csv_pieces, spell
+from ..model.dictionary import COLUMNS, dictionary
 from ..model.generate import codebook_constraints
+from ..model.keywords import TYPES
 from ..model.problems import RULES
 from ..model.schemas import VIEW_GROUP, Field, Package, Table
 
@@ -97,3 +101,11 @@ def codebook_text(package: Package, tables: dict[str, pa.Table], counts: dict[st
 def read_coding_rules(root: Path) -> str:
     path = root / "docs" / "coding_rules.md"
     return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def dictionary_csv(package: Package) -> bytes:
+    """docs/data_dictionary.csv: one row per column of every table (model/dictionary.py), in the
+    canonical CSV form of the data files."""
+    rows = dictionary(package)
+    values = [spell(pa.array([row[name] for row in rows], TYPES[kind].arrow), kind) for name, kind in COLUMNS.items()]
+    return b"".join(csv_pieces(list(COLUMNS), values, [kind == "string" for kind in COLUMNS.values()]))
