@@ -7,11 +7,11 @@ Exit codes: 0 success; 1 the data has problems (all reported); 2 usage or reposi
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
-from .model.problems import REPORT_FORMATS, format_problems
+from .model.characters import printable
+from .model.problems import REPORT_FORMATS, Report, format_problems
 from .model.repository import Repository, RepositoryNotFound, write_text_atomically
 
 
@@ -31,12 +31,19 @@ def _use_jemalloc() -> None:
 
 def _validate(repo: Repository, args: argparse.Namespace) -> int:
     from .check.validate import validate
+    from .io.baseline import BaselineError, from_git, working_tree
 
-    result = validate(repo)
-    if result.problems or args.format != "text":
-        print(format_problems(result.problems, args.format))
+    try:
+        baseline = from_git(repo, args.base) if args.base is not None else working_tree(repo)
+    except BaselineError as exc:
+        print(f"karabakh-data: --base {printable(args.base)}: {printable(str(exc))}", file=sys.stderr)
+        return 2
+    result = validate(repo, baseline)
+    if not result.ok or args.format != "text":
+        print(format_problems(result.problems, args.format, result.omitted, result.baseline))
     if result.ok and args.format == "text":
         print(f"valid: {len(result.data)} tables, {sum(d.num_rows for d in result.data.values())} rows")
+        print(f"baseline: {printable(result.baseline)}")
     return 0 if result.ok else 1
 
 
@@ -47,13 +54,13 @@ def _publishing(command: str, done: str):
         from .publish import build
 
         result = getattr(build, command)(repo, check=args.check)
-        if result.problems:
-            print(format_problems(result.problems, args.format))
+        if result.problems or result.omitted:
+            print(format_problems(result.problems, args.format, result.omitted))
             print(f"{command} aborted: nothing was written", file=sys.stderr)
             return 1
         if args.check:
             for name in result.stale:
-                print(f"stale: {name} differs from a fresh {command}")
+                print(f"stale: {printable(name)} differs from a fresh {command}")
             print(
                 f"generated files are stale: run `karabakh-data {command}` and commit"
                 if result.stale
@@ -67,24 +74,26 @@ def _publishing(command: str, done: str):
 
 
 def _release(repo: Repository, args: argparse.Namespace) -> int:
-    from .check.release import read_release
+    from .check.record import read_record
     from .check.validate import validate
+    from .io.baseline import working_tree
     from .publish.release import release_files
 
     result = validate(repo)
     if not result.ok:
-        print(format_problems(result.problems, "text"))
+        print(format_problems(result.problems, "text", result.omitted))
         print("release aborted: nothing was written", file=sys.stderr)
         return 1
     version = result.package.meta["version"]
-    previous = read_release(repo)
+    record = read_record(working_tree(repo))  # validate has read it: it is usable
+    previous = record.release
     if previous is not None and previous["version"] == version:
         print(
             f"version {version} is already released: set the next version in schemas/_package.json first",
             file=sys.stderr,
         )
         return 1
-    for name, text in release_files(repo, result.package, result.data).items():
+    for name, text in release_files(repo, result.package, result.data, record).items():
         write_text_atomically(repo.root / name, text)
     print(f"recorded release {version}: data/release.json, data/released_ids.csv")
     return 0
@@ -95,11 +104,12 @@ def _fmt(repo: Repository, args: argparse.Namespace) -> int:
 
     result = format_repository(repo, check=args.check)
     for file, diff in result.changed.items():
-        if args.check:
-            sys.stdout.write(diff)
-        print(f"{'not canonical' if args.check else 'reformatted'}: {file}")
+        if args.check:  # the diff of a file that may hold anything: each line escaped
+            sys.stdout.writelines(printable(line.rstrip("\n")) + "\n" for line in diff.splitlines(keepends=True))
+        print(f"{'not canonical' if args.check else 'reformatted'}: {printable(file)}")
     if result.problems:
-        print(format_problems(result.problems, "text"))
+        report = Report().extend(result.problems).finish()
+        print(format_problems(report.problems, "text", report.omitted))
     if not result.changed and not result.problems:
         print("all files are in canonical form")
     return 1 if result.problems or (args.check and result.changed) else 0
@@ -117,15 +127,25 @@ def _figures(repo: Repository, args: argparse.Namespace) -> int:
 
 
 def _describe(repo: Repository, args: argparse.Namespace) -> int:
-    if not repo.descriptor_path.is_file():
+    from .check.descriptor import read_descriptor
+
+    desc, _, problems = read_descriptor(repo)
+    if problems:
+        print(format_problems(problems, "text"))
+        return 1
+    if desc is None:
         print("karabakh-data: no datapackage.json yet: run `karabakh-data build` first", file=sys.stderr)
         return 2
-    desc = json.loads(repo.descriptor_path.read_text(encoding="utf-8"))
-    print(f"{desc['name']} {desc['version']}: {len(desc['resources'])} tables")
-    width = max(len(r["name"]) for r in desc["resources"])
+    rows = [
+        [printable(str(r.get(key, ""))) for key in ("name", "x-group", "x-rows")]
+        + [printable(str((r.get("x-parquet") or {}).get("path", "")))]
+        for r in desc["resources"]
+    ]
+    print(printable(f"{desc.get('name', '')} {desc.get('version', '')}: {len(rows)} tables"))
+    width = max([len("table"), *(len(r[0]) for r in rows)])
     print(f"{'table':<{width}}  {'group':<10}  {'rows':>6}  parquet")
-    for r in desc["resources"]:
-        print(f"{r['name']:<{width}}  {r['x-group']:<10}  {r['x-rows']:>6}  {r['x-parquet']['path']}")
+    for name, group, count, parquet in rows:
+        print(f"{name:<{width}}  {group:<10}  {count:>6}  {parquet}")
     return 0
 
 
@@ -137,6 +157,13 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=REPORT_FORMATS, default="text", help="report format (default: text)")
     v.add_argument(
         "--from-csv", action="store_true", help="kept for scripts that pass it: validate always reads the CSV files"
+    )
+    v.add_argument(
+        "--base",
+        metavar="REF",
+        help="judge the change against the committed state of REF (a branch, tag or commit): its release record, "
+        "retired identifiers, version and seeds, not the working tree's, which the change can edit. CI passes the "
+        "pull request's base. Without it, validate judges against the working tree's own record, and says so",
     )
     v.set_defaults(run=_validate)
     for command, done, what in (
@@ -181,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         repo = Repository.find(args.root)
     except RepositoryNotFound as exc:
-        print(f"karabakh-data: {exc}", file=sys.stderr)
+        print(f"karabakh-data: {printable(str(exc))}", file=sys.stderr)
         return 2
     if args.command == "validate":  # read by jemalloc when pyarrow loads it (see _use_jemalloc)
         os.environ.setdefault("JE_ARROW_MALLOC_CONF", "narenas:1,dirty_decay_ms:-1,muzzy_decay_ms:-1")
@@ -194,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("KARABAKH_DATA_DEBUG"):
             raise
         print(
-            f"karabakh-data: internal error: {type(exc).__name__}: {exc} (set KARABAKH_DATA_DEBUG=1 for the traceback)",
+            f"karabakh-data: internal error: {type(exc).__name__}: {printable(str(exc))[:500]} "
+            "(set KARABAKH_DATA_DEBUG=1 for the traceback)",
             file=sys.stderr,
         )
         return 3

@@ -185,14 +185,32 @@ def substrings_equal(
     return equal | (same & long)
 
 
-def contains(values: pa.Array | pa.ChunkedArray, needles: pa.Array) -> np.ndarray:
-    """For each row i, whether values[i] holds needles[i] (False where either is null). Each
-    distinct needle is looked for in the rows that have it."""
+def contains(values: pa.Array | pa.ChunkedArray, needles: pa.Array, regex: bool = False) -> np.ndarray:
+    """For each row i, whether values[i] holds needles[i] (with `regex`, a match of the regular
+    expression needles[i]; False where either is null). Each distinct needle is looked for in the
+    rows that have it."""
     encoded = pc.dictionary_encode(one_chunk(needles))
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
     found = np.zeros(len(codes), dtype=bool)
+    match = pc.match_substring_regex if regex else pc.match_substring
     for k, needle in enumerate(encoded.dictionary.to_pylist()):
         group = codes == k
-        hits = pc.fill_null(pc.match_substring(pc.filter(values, pa.array(group)), needle), False)
+        hits = pc.fill_null(match(pc.filter(values, pa.array(group)), needle), False)
         found[np.flatnonzero(group)[hits.to_numpy(zero_copy_only=False)]] = True
     return found
+
+
+def cycle_members(parents: np.ndarray) -> np.ndarray:
+    """For each row, whether following `parents` (the row of each row's parent, -1 for none) from it
+    comes back to it. Each pass squares the parent map; after the pass whose step count reaches the
+    number of rows, every row has arrived at the root or on a cycle, and every row of a cycle is
+    where some row arrived (a cycle is a permutation of its rows)."""
+    n = len(parents)
+    step = np.append(np.where(parents < 0, n, parents), n).astype(np.int64)  # n: the root, its own parent
+    steps = 1
+    while steps <= n:
+        step = step[step]
+        steps *= 2
+    arrived = np.zeros(n + 1, dtype=bool)
+    arrived[step] = True
+    return arrived[:n]

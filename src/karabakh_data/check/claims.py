@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import pyarrow.compute as pc
 
-from .. import kernels
 from ..model.problems import Problem
 from .context import Context, all_of, any_of, is_any, lookup
 from .references import SEPARATOR
@@ -26,13 +25,12 @@ def check_acled(ctx: Context) -> Iterator[Problem]:
     if data is None:
         return
     present = [pc.is_valid(data.column(f)) for f in ACLED_FIELDS]
-    for row in kernels.true_rows(pc.and_(any_of(present), pc.invert(all_of(present)))):
-        yield data.problem(
-            row,
-            "acled_event_type",
-            "acled-incomplete",
-            "set all three ACLED fields (disorder, event, sub-event type) or none",
-        )
+    yield from data.problems_at(
+        pc.and_(any_of(present), pc.invert(all_of(present))),
+        "acled_event_type",
+        "acled-incomplete",
+        "set all three ACLED fields (disorder, event, sub-event type) or none",
+    )
     if pairs is None:
         return
     pair_keys = pc.binary_join_element_wise(
@@ -43,14 +41,15 @@ def check_acled(ctx: Context) -> Iterator[Problem]:
     )
     filed = pc.take(pairs.column("acled_disorder_type"), pc.index_in(event_pairs, value_set=pair_keys))
     disorder = data.column("acled_disorder_type")
-    for row in kernels.true_rows(all_of([pc.is_valid(disorder), pc.is_valid(filed), pc.not_equal(filed, disorder)])):
-        yield data.problem(
-            row,
-            "acled_disorder_type",
-            "acled-disorder",
+    yield from data.problems_at(
+        all_of([pc.is_valid(disorder), pc.is_valid(filed), pc.not_equal(filed, disorder)]),
+        "acled_disorder_type",
+        "acled-disorder",
+        lambda row: (
             f"ACLED files {data.column('acled_sub_event_type')[row].as_py()!r} "
-            f"under disorder type {filed[row].as_py()!r}",
-        )
+            f"under disorder type {filed[row].as_py()!r}"
+        ),
+    )
 
 
 def check_attribution(ctx: Context) -> Iterator[Problem]:
@@ -63,28 +62,25 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
     known = pc.is_in(factuality, value_set=vocab.column("factuality"))
     requires = lookup(factuality, vocab, "factuality", "requires_claimant")
     allows = lookup(factuality, vocab, "factuality", "allows_acled")
-    for row in kernels.true_rows(all_of([known, requires, pc.is_null(claimant)])):
-        yield data.problem(
-            row,
-            "claimed_by_actor_id",
-            "claimant-missing",
-            f"factuality {factuality[row]} needs the actor who makes the claim",
-        )
-    for row in kernels.true_rows(all_of([known, pc.invert(requires), pc.is_valid(claimant)])):
-        yield data.problem(
-            row,
-            "claimed_by_actor_id",
-            "claimant-unexpected",
-            f"factuality {factuality[row]} is the article's own voice: no claimant",
-        )
+    yield from data.problems_at(
+        all_of([known, requires, pc.is_null(claimant)]),
+        "claimed_by_actor_id",
+        "claimant-missing",
+        lambda row: f"factuality {factuality[row]} needs the actor who makes the claim",
+    )
+    yield from data.problems_at(
+        all_of([known, pc.invert(requires), pc.is_valid(claimant)]),
+        "claimed_by_actor_id",
+        "claimant-unexpected",
+        lambda row: f"factuality {factuality[row]} is the article's own voice: no claimant",
+    )
     any_acled = any_of([pc.is_valid(data.column(f)) for f in ACLED_FIELDS])
-    for row in kernels.true_rows(all_of([known, pc.invert(allows), any_acled])):
-        yield data.problem(
-            row,
-            "acled_event_type",
-            "acled-not-allowed",
-            f"events with factuality {factuality[row]} carry no ACLED codes",
-        )
+    yield from data.problems_at(
+        all_of([known, pc.invert(allows), any_acled]),
+        "acled_event_type",
+        "acled-not-allowed",
+        lambda row: f"events with factuality {factuality[row]} carry no ACLED codes",
+    )
     links = ctx.data.get("event_actors")
     if links is None:
         return
@@ -98,14 +94,13 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
         pc.filter(links.column("event_id"), is_link), pc.filter(links.column("actor_id"), is_link), SEPARATOR
     )
     claim_rows, link_rows = pc.indices_nonzero(named), pc.indices_nonzero(is_link)
-    for i in kernels.true_rows(pc.invert(pc.is_in(claims, value_set=linked))):
-        row = claim_rows[i].as_py()
-        yield data.problem(
-            row,
-            "claimed_by_actor_id",
-            "claimant-link",
-            f"event_actors needs the row ({data.column('event_id')[row]}, {claimant[row]}, {ROLE_CLAIMANT})",
-        )
+    unlinked = pc.take(claim_rows, pc.indices_nonzero(pc.invert(pc.is_in(claims, value_set=linked))))
+    yield from data.problems_at(
+        unlinked.to_numpy(),
+        "claimed_by_actor_id",
+        "claimant-link",
+        lambda row: f"event_actors needs the row ({data.column('event_id')[row]}, {claimant[row]}, {ROLE_CLAIMANT})",
+    )
     # a claimant link must name the event's claimant, not another actor (a link to an unknown event is
     # a foreign-key problem already)
     unstated = pc.take(link_rows, pc.indices_nonzero(pc.invert(pc.is_in(linked, value_set=claims))))
@@ -113,14 +108,15 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
         unstated = pc.filter(
             unstated, pc.is_in(pc.take(links.column("event_id"), unstated), value_set=data.column("event_id"))
         )
-    for row in unstated.to_pylist():
-        yield links.problem(
-            row,
-            "actor_id",
-            "claimant-link",
+    yield from links.problems_at(
+        unstated.to_numpy(),
+        "actor_id",
+        "claimant-link",
+        lambda row: (
             f"{links.column('actor_id')[row]} is linked as claimant of "
-            f"{links.column('event_id')[row]}, but events.claimed_by_actor_id names another actor (or none)",
-        )
+            f"{links.column('event_id')[row]}, but events.claimed_by_actor_id names another actor (or none)"
+        ),
+    )
 
 
 def check_coordinates(ctx: Context) -> Iterator[Problem]:
@@ -129,22 +125,20 @@ def check_coordinates(ctx: Context) -> Iterator[Problem]:
         return
     lat, lon, precision = data.column("latitude"), data.column("longitude"), data.column("geo_precision")
     pair_broken = pc.not_equal(pc.is_valid(lat), pc.is_valid(lon))
-    for row in kernels.true_rows(pair_broken):
-        yield data.problem(
-            row,
-            "latitude" if not lat[row].is_valid else "longitude",
-            "coordinates-pair",
-            "set both latitude and longitude or neither",
+    for name, missing in (("latitude", pc.is_null(lat)), ("longitude", pc.is_null(lon))):
+        yield from data.problems_at(
+            pc.and_(pair_broken, missing), name, "coordinates-pair", "set both latitude and longitude or neither"
         )
     vocab = ctx.data.get("vocab_geo_precision")
     if vocab is None:
         return
     wants = lookup(precision, vocab, "geo_precision", "has_coordinates")
-    for row in kernels.true_rows(pc.and_(pc.invert(pair_broken), pc.not_equal(wants, pc.is_valid(lat)))):
-        yield data.problem(
-            row,
-            "geo_precision",
-            "coordinates-precision",
+    yield from data.problems_at(
+        pc.and_(pc.invert(pair_broken), pc.not_equal(wants, pc.is_valid(lat))),
+        "geo_precision",
+        "coordinates-precision",
+        lambda row: (
             f"geo_precision {precision[row]} "
-            + ("needs coordinates" if not lat[row].is_valid else "means no coordinates"),
-        )
+            + ("needs coordinates" if not lat[row].is_valid else "means no coordinates")
+        ),
+    )

@@ -13,11 +13,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import kernels
+from ..io.csvfile import TableData
 from ..io.seeds import SourceTexts, seed_path
 from ..kernels import Column
-from ..model.problems import Problem
-from ..model.repository import sha256_hex
+from ..model.problems import Omitted, Problem
 from .context import Context
+
+ROWS_PER_LOOK = 1 << 14
+WORDLIKE = r"[\p{L}\p{N}]"
 
 
 class SpanError(Exception):
@@ -84,12 +87,12 @@ def check_sources(ctx: Context) -> Iterator[Problem]:
 
 def _seed_differences(texts: SourceTexts, source_id: str, title: str, sha256: str, chars: int) -> Iterator[tuple]:
     """(field, rule, message) of each way a seed file differs from its sources row."""
-    raw = texts.raw[source_id]
-    if sha256_hex(raw) != sha256:
+    raw, digest = texts.raw[source_id], texts.digests[source_id]
+    if digest != sha256:
         yield (
             "text_sha256",
             "source-hash",
-            f"the file's SHA-256 is {sha256_hex(raw)}: seeds are never edited; a new text is a new source",
+            f"the file's SHA-256 is {digest}: seeds are never edited; a new text is a new source",
         )
     if texts.chars(source_id) != chars:
         yield "text_chars", "source-length", f"the text has {texts.chars(source_id)} characters"
@@ -131,30 +134,45 @@ def check_spans(ctx: Context) -> Iterator[Problem]:
             continue
         texts = texts or SpanIndex(ctx)
         columns = [data.column(c) for c in ("source_id", "quote", "char_start", "char_end")]
-        rows = np.flatnonzero(~texts.matching_spans(*columns))
-        if not len(rows):
-            continue
-        picked = (
-            data.typed.select(["source_id", "quote", "char_start", "char_end"])
-            .take(pa.array(rows, pa.int64()))
-            .to_pylist()
+        # an unknown source or a missing quote is reported by other rules
+        known = pc.and_(pc.is_in(columns[0], value_set=pa.array(texts.ids, pa.string())), pc.is_valid(columns[1]))
+        rows = np.flatnonzero(
+            ~texts.matching_spans(*columns) & pc.fill_null(known, False).to_numpy(zero_copy_only=False)
         )
-        for row, values in zip(rows.tolist(), picked):  # the rows that need a closer look
-            source_id, quote, start, end = values.values()
-            text = ctx.texts.get(source_id)
-            if text is None or not quote:
-                continue  # an unknown source or a missing quote is reported by other rules
-            try:
-                found_start, _ = locate(text, quote, start)
-            except SpanError as exc:
-                yield data.problem(row, "quote", exc.rule, exc.message)
-                continue
-            if start is not None and end is not None:
-                yield data.problem(
-                    row,
-                    "char_start",
-                    "span",
-                    f"text[{start}:{end}] is {text[start:end][:60]!r}, not the quote; "
-                    f"the quote is at char_start {found_start}: run `karabakh-data fmt`",
-                    f"{start}:{end}",
-                )
+        for first in range(0, len(rows), ROWS_PER_LOOK):  # the rows that need a closer look, a slice at a time
+            yield from _look_closer(ctx, data, rows[first : first + ROWS_PER_LOOK])
+
+
+def _look_closer(ctx: Context, data: TableData, rows: np.ndarray) -> Iterator[Problem]:
+    """Why each row's quote is not at its offsets: not in the text, ambiguous, or elsewhere."""
+    picked = data.typed.select(["source_id", "quote", "char_start", "char_end"]).take(pa.array(rows, pa.int64()))
+    for row, values in zip(rows.tolist(), picked.to_pylist()):
+        source_id, quote, start, end = values.values()
+        text = ctx.texts.get(source_id)
+        try:
+            found_start, _ = locate(text, quote, start)
+        except SpanError as exc:
+            yield data.problem(row, "quote", exc.rule, exc.message)
+            continue
+        if start is not None and end is not None:
+            yield data.problem(
+                row,
+                "char_start",
+                "span",
+                f"text[{start}:{end}] is {text[start:end][:60]!r}, not the quote; "
+                f"the quote is at char_start {found_start}: run `karabakh-data fmt`",
+                f"{start}:{end}",
+            )
+
+
+def check_quotes(ctx: Context) -> Iterator[Problem | Omitted]:
+    """A quote is evidence only when it holds words or numbers: a space or a comma alone is in every text."""
+    for data in ctx.data.values():
+        if data.table.has_evidence:
+            quote = data.column("quote")
+            yield from data.problems_at(
+                pc.and_(pc.is_valid(quote), pc.invert(pc.match_substring_regex(quote, WORDLIKE))),
+                "quote",
+                "quote-blank",
+                "the quote holds no letter or digit: quote the words the row is coded from",
+            )

@@ -7,12 +7,13 @@ is an error, because a constraint that is silently ignored is a constraint nobod
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .jsonfile import TEXT, TEXTS, JsonFileError, read_json_file, record
 from .keywords import CONSTRAINTS, TYPES
+from .repository import Repository
 
 PACKAGE_FILE = "_package.json"
 TABLE_GROUPS = ("source", "coded", "link", "enrichment", "registry", "vocabulary", "view")
@@ -234,22 +235,69 @@ def parse_table(name: str, group: str, raw: object, path: str) -> Table:
     return Table(name, group, description, fields, pk, fks, raw)
 
 
-def read_json(path: Path, what: str) -> object:
-    """A JSON file, refused when it is too large, too deeply nested or not JSON."""
+# The JSON shapes of a Table Schema and of _package.json, checked before either is parsed (model/jsonfile)
+_FIELD_SHAPE = record(
+    {
+        "name": TEXT,
+        "type": TEXT,
+        "description": TEXT,
+        "constraints": record({**{k: {} for k in CONSTRAINTS}, "required": {}, "unique": {}}, closed=False),
+        "x-enrichment": TEXT,
+        "x-crosswalk": {"type": "object"},
+        "x-derivation": TEXT,
+    },
+    closed=False,  # an unknown keyword is refused by the parser, which lists the known ones
+)
+TABLE_SHAPE = record(
+    {
+        "description": TEXT,
+        "fields": {"type": "array", "items": _FIELD_SHAPE},
+        "primaryKey": TEXTS,
+        "foreignKeys": {
+            "type": "array",
+            "items": record(
+                {"fields": TEXTS, "reference": record({"resource": TEXT, "fields": TEXTS}, ("resource", "fields"))},
+                ("fields", "reference"),
+            ),
+        },
+    },
+    ("description", "fields", "primaryKey"),
+    closed=False,
+)
+_LICENSE_SHAPE = record({"name": TEXT, "path": TEXT, "title": TEXT}, ("name",))
+PACKAGE_SHAPE = record(
+    {
+        "name": TEXT,
+        "title": TEXT,
+        "description": TEXT,
+        "version": TEXT,
+        "keywords": TEXTS,
+        "licenses": {"type": "array", "items": _LICENSE_SHAPE},
+        "contributors": {"type": "array", "items": record({"title": TEXT, "roles": TEXTS}, ("title",))},
+        "tables": {
+            "type": "array",
+            "items": record({"name": TEXT, "group": {"enum": list(TABLE_GROUPS)}}, ("name", "group")),
+        },
+    },
+    tuple(sorted(PACKAGE_KEYS)),
+)
+
+
+def read_json(path: Path, what: str, shape: dict, root: Path) -> object:
+    """A JSON file under `root`, refused when it is reached through a symlink, too large, too deeply
+    nested, not JSON or not of its shape."""
+    if not Repository(root).is_regular_inside(path):
+        raise SchemaError(str(path), f"the {what} is missing (or is a symlink, or in a symlinked folder)")
     try:
-        if path.is_symlink() or not path.is_file():
-            raise SchemaError(str(path), f"the {what} is missing (or is a symlink)")
-        if path.stat().st_size > MAX_SCHEMA_BYTES:
-            raise SchemaError(str(path), f"the {what} is larger than {MAX_SCHEMA_BYTES} bytes")
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        raise SchemaError(str(path), f"cannot read the {what}: {type(exc).__name__}: {exc}") from None
+        return read_json_file(path, shape, MAX_SCHEMA_BYTES)
+    except JsonFileError as exc:
+        raise SchemaError(str(path), f"the {what} is unusable: {exc.message}") from None
 
 
 def load_package(schemas_dir: Path) -> Package:
     """Read _package.json and every table schema it lists; refuse anything inconsistent."""
     meta_path = schemas_dir / PACKAGE_FILE
-    meta = read_json(meta_path, "package metadata")
+    meta = read_json(meta_path, "package metadata", PACKAGE_SHAPE, schemas_dir.parent)
     _check_keys(str(meta_path), meta, PACKAGE_KEYS, "package")
     if not isinstance(meta.get("tables"), list):
         raise SchemaError(str(meta_path), "tables must be a list of {name, group} objects")
@@ -264,7 +312,9 @@ def load_package(schemas_dir: Path) -> Package:
                 f"and '_', and one of the groups {TABLE_GROUPS}",
             )
         path = schemas_dir / ("views" if group == VIEW_GROUP else "") / f"{name}.json"
-        package.tables[name] = parse_table(name, group, read_json(path, "schema"), str(path))
+        package.tables[name] = parse_table(
+            name, group, read_json(path, "schema", TABLE_SHAPE, schemas_dir.parent), str(path)
+        )
     listed = set(package.tables)
     on_disk = {
         p.stem for p in [*schemas_dir.glob("*.json"), *schemas_dir.glob("views/*.json")] if p.name != PACKAGE_FILE
@@ -368,10 +418,21 @@ def _check_rule_types(package: Package, where: str) -> None:
             raise SchemaError(where, f"{table.name}: a coded table's primary key is its first column alone")
 
 
+def _check_derivations(package: Package, where: str) -> None:
+    """A view says how each of its columns is derived; a table of any other group is not derived."""
+    for table in package.tables.values():
+        derived = [f.derivation is not None for f in table.fields]
+        if table.group == VIEW_GROUP and not all(derived):
+            raise SchemaError(where, f"{table.name}: a view's every field says in x-derivation how it is derived")
+        if table.group != VIEW_GROUP and any(derived):
+            raise SchemaError(where, f"{table.name}: only a view's fields have an x-derivation")
+
+
 def _link(package: Package, where: str) -> None:
     """Resolve foreign keys across tables; enforce the field registry and the columns rules rely on."""
     _check_registry(package, where)
     _check_rule_types(package, where)
+    _check_derivations(package, where)
     for table in package.tables.values():
         for fk in table.foreign_keys:
             target = package.tables.get(fk.resource)

@@ -1,0 +1,107 @@
+"""Seeds: a seed of the baseline's release never changes, a seed added since is named after its hash
+(NNN_<the first 16 hex digits of its SHA-256>.txt, so that its name pins its bytes), and no seed holds
+a character the text policy refuses (model/characters.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..model.characters import ASCII_CONTROLS, CONTROL, INVISIBLE, REFUSED, UNUSABLE, describe
+from ..model.problems import Problem
+from .context import Context
+
+SEEDS = "seeds"
+HASH_DIGITS = 16
+# in a source document, tab and LF are text; every other ASCII control byte is refused
+SEED_ALLOWED_BYTES = bytes(b for b in range(0x100) if b not in ASCII_CONTROLS) + b"\t\n"
+RULE_PATTERNS = (("control-char", CONTROL), ("invisible-char", INVISIBLE), ("unusable-char", UNUSABLE))
+
+
+def check_seed_files(ctx: Context) -> Iterator[Problem]:
+    pinned = ctx.record.seeds if ctx.record is not None else {}
+    baseline = ctx.record.baseline.description if ctx.record is not None else ""
+    present = set()
+    for source_id, digest in sorted(ctx.texts.digests.items()):
+        path = f"{SEEDS}/{source_id}.txt"
+        present.add(path)
+        if path in pinned:
+            if digest != pinned[path]:
+                yield Problem(
+                    path,
+                    None,
+                    None,
+                    None,
+                    "seed-changed",
+                    digest,
+                    f"the seed was released with SHA-256 {pinned[path]} ({baseline}) and has been edited: seeds are "
+                    "never edited; a corrected text is a new seed with a new source row",
+                )
+        elif source_id[-HASH_DIGITS:] != digest[:HASH_DIGITS]:
+            yield Problem(
+                path,
+                None,
+                None,
+                None,
+                "seed-name",
+                source_id,
+                f"a new seed is named NNN_<the first {HASH_DIGITS} hex digits of its SHA-256>.txt: "
+                f"{source_id[:-HASH_DIGITS]}{digest[:HASH_DIGITS]}.txt",
+            )
+    for path in sorted(set(pinned) - present):
+        if not (ctx.repo.root / path).exists():  # a seed that is there but unreadable has its own problem
+            yield Problem(
+                path, None, None, None, "seed-changed", None, f"the seed was released ({baseline}) and is gone"
+            )
+
+
+def _text_array(raw: bytes) -> pa.Array:
+    """The bytes of valid UTF-8 as an Arrow string array of one value, without a copy."""
+    return pa.Array.from_buffers(
+        pa.large_string(), 1, [None, pa.py_buffer(np.array([0, len(raw)], np.int64)), pa.py_buffer(raw)]
+    )
+
+
+def _at(raw: bytes, offset: int) -> tuple[int, str]:
+    """(line, character) at a byte offset of valid UTF-8."""
+    end = offset + 1
+    while end < len(raw) and raw[end] & 0xC0 == 0x80:
+        end += 1
+    return raw.count(b"\n", 0, offset) + 1, raw[offset:end].decode("utf-8")
+
+
+def check_seed_text(ctx: Context) -> Iterator[Problem]:
+    """The first character of each refused kind in each seed."""
+    for source_id in sorted(ctx.texts):
+        raw, path = ctx.texts.raw[source_id], f"{SEEDS}/{source_id}.txt"
+        controls = raw.translate(None, SEED_ALLOWED_BYTES)
+        if controls:
+            offset = raw.index(controls[:1])
+            line, character = _at(raw, offset)
+            yield _problem(path, line, "control-char", character)
+        if raw.isascii():
+            continue
+        text = _text_array(raw)
+        if not pc.any(pc.match_substring_regex(text, REFUSED)).as_py():
+            continue
+        for rule, pattern in RULE_PATTERNS:
+            offset = pc.find_substring_regex(text, pattern)[0].as_py()
+            if offset >= 0:
+                line, character = _at(raw, offset)
+                yield _problem(path, line, rule, character)
+
+
+def _problem(path: str, line: int, rule: str, character: str) -> Problem:
+    return Problem(
+        path,
+        line,
+        None,
+        None,
+        rule,
+        character,
+        f"the source document holds {describe(character)}, which the text policy refuses (codebook, "
+        "'Characters'); a seed holding it cannot be checked by eye",
+    )
