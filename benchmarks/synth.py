@@ -70,6 +70,7 @@ class Document:
 
 
 def _source_id(index: int, title: str) -> str:
+    """A provisional id: _Builder.write names each seed after its hash once its text is complete."""
     return f"{index:03d}_{hashlib.sha256(title.encode()).hexdigest()[:16]}"
 
 
@@ -254,9 +255,12 @@ class _Builder:
             )
 
     def write(self, out: Path) -> None:
-        """The seeds, then the sources table from their bytes, then every table sorted by primary key."""
-        for source_id, doc in self.sources.values():
+        """The seeds, each named after its hash as a new seed must be, then the sources table from their
+        bytes, then every table sorted by primary key (the rows' source ids renamed likewise)."""
+        renamed = {}
+        for old_id, doc in self.sources.values():
             raw = doc.text().encode("utf-8")
+            source_id = renamed[old_id] = f"{old_id[:3]}_{hashlib.sha256(raw).hexdigest()[:16]}"
             (out / "seeds" / f"{source_id}.txt").write_bytes(raw)
             self.tables["sources"].append(
                 [
@@ -273,6 +277,10 @@ class _Builder:
                 ]
             )
         for table, rows in self.tables.items():
+            if table != "sources" and "source_id" in _columns(table):
+                at = _columns(table).index("source_id")
+                for row in rows:
+                    row[at] = renamed[row[at]]
             width = KEY_COLUMNS.get(table, 1)
             rows.sort(key=lambda r, width=width: tuple(r[:width]))
             _write(out / "data" / "csv" / f"{table}.csv", _columns(table), rows)
