@@ -82,7 +82,7 @@ def _record(baseline: Baseline, report: Report) -> Record | None:
     try:
         return read_record(baseline)
     except ReleaseRecordError as exc:
-        report.extend([record_problem(exc, baseline)])
+        report.merge(Report().extend([record_problem(exc, baseline)]))
         return None
 
 
@@ -104,7 +104,7 @@ def validate(repo: Repository, baseline: Baseline | None = None) -> Validation:
         checks = [pool.submit(check_files, repo, package), pool.submit(check_descriptor, repo)]
         for job in as_completed(reads):  # each table's own checks start as soon as it is read
             data, problems = job.result()
-            result.report.extend(problems)
+            result.report.merge(Report().extend(problems))
             if data is not None:
                 result.data[reads[job]] = data
                 checks += [pool.submit(_capped, check, data) for check in TABLE_CHECKS]
@@ -116,9 +116,9 @@ def validate(repo: Repository, baseline: Baseline | None = None) -> Validation:
         ]
         for job in checks:
             found = job.result()
-            result.report.merge(found) if isinstance(found, Report) else result.report.extend(found)
+            result.report.merge(found if isinstance(found, Report) else Report().extend(found))
     if record is not None:
-        result.report.extend(check_release(package, result.data, record))
+        result.report.merge(Report().extend(check_release(package, result.data, record)))
     result.report.finish()
     return result
 

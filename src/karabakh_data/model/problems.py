@@ -180,7 +180,9 @@ class Report:
         return self
 
     def merge(self, other: Report) -> Report:
-        self.extend(other.problems)
+        """Take another report's problems as they are (each report lists a few of each rule and file);
+        finish() keeps the first in order, whichever report came first."""
+        self.problems += other.problems
         for key, count in other.omitted.items():
             self._omit(*key, count)
         return self
