@@ -260,22 +260,11 @@ class _Builder:
         renamed = {}
         for old_id, doc in self.sources.values():
             raw = doc.text().encode("utf-8")
-            source_id = renamed[old_id] = f"{old_id[:3]}_{hashlib.sha256(raw).hexdigest()[:16]}"
+            digest = hashlib.sha256(raw).hexdigest()
+            source_id = renamed[old_id] = f"{old_id[:3]}_{digest[:16]}"
             (out / "seeds" / f"{source_id}.txt").write_bytes(raw)
-            self.tables["sources"].append(
-                [
-                    source_id,
-                    f"seeds/{source_id}.txt",
-                    doc.parts[0],
-                    "en",
-                    hashlib.sha256(raw).hexdigest(),
-                    len(raw.decode("utf-8")),
-                    "",
-                    "",
-                    "",
-                    "Synthetic text generated for benchmarks.",
-                ]
-            )
+            row = [source_id, f"seeds/{source_id}.txt", doc.parts[0], "en", digest, len(raw.decode("utf-8"))]
+            self.tables["sources"].append([*row, "", "", "", "Synthetic text generated for benchmarks."])
         for table, rows in self.tables.items():
             if table != "sources" and "source_id" in _columns(table):
                 at = _columns(table).index("source_id")

@@ -21,7 +21,8 @@ from ..kernels import one_chunk
 from ..model.jsonfile import COUNT, HEX64, TEXT, TEXTS, JsonFileError, mapping, parse_json, record
 from ..model.problems import Problem
 from ..model.repository import MAX_FILE_BYTES
-from ..model.schemas import MAX_SCHEMA_BYTES, PACKAGE_SHAPE
+from ..model.schemas import MAX_SCHEMA_BYTES
+from ..model.shapes import PACKAGE_SHAPE
 
 RELEASE_FILE = "data/release.json"
 RELEASED_IDS_FILE = "data/released_ids.csv"

@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .jsonfile import TEXT, TEXTS, JsonFileError, read_json_file, record
+from .jsonfile import JsonFileError, read_json_file
 from .keywords import CONSTRAINTS, TYPES
 from .repository import Repository
+from .shapes import PACKAGE_SHAPE, TABLE_SHAPE
 
 PACKAGE_FILE = "_package.json"
 TABLE_GROUPS = ("source", "coded", "link", "enrichment", "registry", "vocabulary", "view")
@@ -23,7 +24,7 @@ VOCABULARY_GROUP = "vocabulary"
 SCHEMA_KEYS = {"$schema", "description", "fields", "primaryKey", "foreignKeys"}
 FIELD_KEYS = {"name", "type", "description", "constraints", "x-enrichment", "x-crosswalk", "x-derivation"}
 CROSSWALK_KEYS = {"acled", "ucdp_ged", "plover", "cameo", "pax"}  # where the concept lives in the anchor datasets
-PACKAGE_KEYS = {"name", "title", "description", "version", "keywords", "licenses", "contributors", "tables"}
+PACKAGE_KEYS = set(PACKAGE_SHAPE["properties"])
 # x-enrichment: "always" = every value needs a row in enrichments; "date_origin" = the row's
 # date_origin column decides (a value needs an enrichment row exactly when date_origin is "enriched").
 ENRICHMENT_ALWAYS = "always"
@@ -233,54 +234,6 @@ def parse_table(name: str, group: str, raw: object, path: str) -> Table:
     if any(f.enrichment == ENRICHMENT_BY_ORIGIN for f in fields) and ENRICHMENT_BY_ORIGIN not in names:
         raise SchemaError(path, f"x-enrichment {ENRICHMENT_BY_ORIGIN!r} needs a {ENRICHMENT_BY_ORIGIN} field")
     return Table(name, group, description, fields, pk, fks, raw)
-
-
-# The JSON shapes of a Table Schema and of _package.json, checked before either is parsed (model/jsonfile)
-_FIELD_SHAPE = record(
-    {
-        "name": TEXT,
-        "type": TEXT,
-        "description": TEXT,
-        "constraints": record({**{k: {} for k in CONSTRAINTS}, "required": {}, "unique": {}}, closed=False),
-        "x-enrichment": TEXT,
-        "x-crosswalk": {"type": "object"},
-        "x-derivation": TEXT,
-    },
-    closed=False,  # an unknown keyword is refused by the parser, which lists the known ones
-)
-TABLE_SHAPE = record(
-    {
-        "description": TEXT,
-        "fields": {"type": "array", "items": _FIELD_SHAPE},
-        "primaryKey": TEXTS,
-        "foreignKeys": {
-            "type": "array",
-            "items": record(
-                {"fields": TEXTS, "reference": record({"resource": TEXT, "fields": TEXTS}, ("resource", "fields"))},
-                ("fields", "reference"),
-            ),
-        },
-    },
-    ("description", "fields", "primaryKey"),
-    closed=False,
-)
-_LICENSE_SHAPE = record({"name": TEXT, "path": TEXT, "title": TEXT}, ("name",))
-PACKAGE_SHAPE = record(
-    {
-        "name": TEXT,
-        "title": TEXT,
-        "description": TEXT,
-        "version": TEXT,
-        "keywords": TEXTS,
-        "licenses": {"type": "array", "items": _LICENSE_SHAPE},
-        "contributors": {"type": "array", "items": record({"title": TEXT, "roles": TEXTS}, ("title",))},
-        "tables": {
-            "type": "array",
-            "items": record({"name": TEXT, "group": {"enum": list(TABLE_GROUPS)}}, ("name", "group")),
-        },
-    },
-    tuple(sorted(PACKAGE_KEYS)),
-)
 
 
 def read_json(path: Path, what: str, shape: dict, root: Path) -> object:
