@@ -1,6 +1,6 @@
 """Which characters text may hold, by Unicode category, and how text is printed safely.
 
-One policy for every cell and every source document (docs/codebook.md, "Characters"):
+One policy for every cell and every source document (docs/coding_rules.md, "Characters"):
 
 - control characters (Cc) are refused, but LF everywhere and tab in source documents (a published
   text may hold one; a cell may not: a spreadsheet runs a cell starting with a tab). The CSV reader
