@@ -194,14 +194,13 @@ def test_a_json_file_of_the_wrong_shape_is_a_problem(scratch, case):
     case[1](scratch)
     result = validate(scratch)  # an exception here is what made the command exit 3
     assert any(_matches(p, case) for p in result.problems), "\n".join(map(str, result.problems))
-    built = build(scratch)
-    assert not built.ok and built.problems
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_the_commands_exit_1_on_a_json_file_of_the_wrong_shape(scratch, case):
     case[1](scratch)
+    assert not build(scratch).ok
     for command in (["validate"], ["build"], ["validate", "--format", "json"]):
         done = run_cli("--root", str(scratch.root), *command)
         assert done.returncode == 1, (command, done.stdout[-2000:], done.stderr[-2000:])

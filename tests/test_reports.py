@@ -106,7 +106,9 @@ def test_a_report_keeps_the_first_problems_and_counts_the_others():
 FORGED = "\x1b[2J\x1b[Hvalid: 25 tables, 281 rows"
 
 
-@pytest.mark.parametrize("fmt", ["text", "github", "json"])
+@pytest.mark.parametrize(
+    "fmt", ["text", pytest.param("github", marks=pytest.mark.slow), pytest.param("json", marks=pytest.mark.slow)]
+)
 def test_a_seed_name_that_would_forge_the_terminal_is_printed_escaped(scratch, fmt):
     (scratch.root / "seeds" / f"{FORGED}.txt").write_text("x\n")
     done = run_cli("--root", str(scratch.root), "validate", "--format", fmt)
