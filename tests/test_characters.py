@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import pytest
 
 from karabakh_data.check.table import WIDE_TRIGGERS
-from karabakh_data.model.characters import CONTROL, IGNORABLE_RANGES, INVISIBLE, REFUSED, UNUSABLE, rule_of
+from karabakh_data.model.characters import IGNORABLE_RANGES, RULE_PATTERNS, refused_among, rule_of
 
 CODE_POINTS = [c for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF]  # surrogates are not UTF-8
 
@@ -28,11 +28,7 @@ def _mask(characters: pa.Array, pattern: str) -> list[bool]:
 
 
 def test_the_column_check_refuses_what_the_policy_refuses(characters):
-    refused = _mask(characters, REFUSED)
-    by_rule = {
-        rule: _mask(characters, pattern)
-        for rule, pattern in (("control-char", CONTROL), ("invisible-char", INVISIBLE), ("unusable-char", UNUSABLE))
-    }
+    by_rule = {rule: _mask(characters, pattern) for rule, pattern in RULE_PATTERNS}
     newer = []  # assigned in Unicode 15.x (Arrow's RE2), unassigned in Python 3.11's Unicode 14
     for i, code in enumerate(CODE_POINTS):
         rule = rule_of(chr(code))
@@ -40,9 +36,17 @@ def test_the_column_check_refuses_what_the_policy_refuses(characters):
         if unicodedata.category(chr(code)) == "Cn" and groups != ["unusable-char"]:
             newer.append(code)  # Arrow's Unicode knows it: a letter, a symbol, or a format character
             continue
-        assert refused[i] == (rule is not None), f"U+{code:04X}"
         assert groups == ([rule] if rule else []), f"U+{code:04X}: {groups} against {rule}"
     assert 0 < len(newer) < 6_000  # Unicode 15.0 and 15.1 assigned 4,489 code points
+
+
+def test_the_distinct_characters_of_a_text_are_judged_as_its_cells():
+    text = "Xankəndi “quoted” \u202e\u0085 \ue000 \u2028 \U000e0041"
+    assert refused_among(sorted(set(text) - set("Xankdi qote "))) == {
+        "control-char": ["\u0085"],
+        "invisible-char": ["\u202e", "\U000e0041"],
+        "unusable-char": ["\u2028", "\ue000"],
+    }
 
 
 @pytest.mark.parametrize(

@@ -109,7 +109,8 @@ def _check_stated_years(
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # a month by its English name (or abbreviation) or its number, a day by its number: each a number of its own
-MONTH_PATTERNS = [rf"(?i)(^|[^\p{{L}}]){name}|(^|[^0-9])0?{m}([^0-9]|$)" for m, name in enumerate(MONTHS, 1)]
+# (an English name after an ASCII letter is no name: a class of Unicode letters there is slow in RE2)
+MONTH_PATTERNS = [rf"(?i)(^|[^a-z]){name}|(^|[^0-9])0?{m}([^0-9]|$)" for m, name in enumerate(MONTHS, 1)]
 DAY_PATTERNS = [rf"(^|[^0-9])0?{d}([^0-9]|$)" for d in range(1, 32)]
 
 

@@ -99,7 +99,7 @@ def _check_rows(ctx: Context, enrichments: TableData, backed: dict) -> Iterator[
         "enrichment-target",
         lambda row: f"{table[row]}.{column[row]} is not an enrichable field (x-enrichment in its schema)",
     )
-    for pair in enrichable:
+    for pair in sorted(set(enrichable) & set(pc.unique(pc.filter(pairs, pa.array(original))).to_pylist())):
         rows = pc.indices_nonzero(pc.and_(pa.array(original), pc.fill_null(pc.equal(pairs, pair), False)))
         yield from _check_targets(ctx, enrichments, pair.split(SEPARATOR), rows, backed)
 

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from ..model.characters import ASCII_CONTROLS, CONTROL, INVISIBLE, REFUSED, UNUSABLE, describe
+from .. import kernels
+from ..model.characters import ASCII_CONTROLS, describe, refused_among
 from ..model.problems import Problem
 from .context import Context
 
@@ -18,7 +15,6 @@ SEEDS = "seeds"
 HASH_DIGITS = 16
 # in a source document, tab and LF are text; every other ASCII control byte is refused
 SEED_ALLOWED_BYTES = bytes(b for b in range(0x100) if b not in ASCII_CONTROLS) + b"\t\n"
-RULE_PATTERNS = (("control-char", CONTROL), ("invisible-char", INVISIBLE), ("unusable-char", UNUSABLE))
 
 
 def check_seed_files(ctx: Context) -> Iterator[Problem]:
@@ -58,13 +54,6 @@ def check_seed_files(ctx: Context) -> Iterator[Problem]:
             )
 
 
-def _text_array(raw: bytes) -> pa.Array:
-    """The bytes of valid UTF-8 as an Arrow string array of one value, without a copy."""
-    return pa.Array.from_buffers(
-        pa.large_string(), 1, [None, pa.py_buffer(np.array([0, len(raw)], np.int64)), pa.py_buffer(raw)]
-    )
-
-
 def _at(raw: bytes, offset: int) -> tuple[int, str]:
     """(line, character) at a byte offset of valid UTF-8."""
     end = offset + 1
@@ -82,16 +71,10 @@ def check_seed_text(ctx: Context) -> Iterator[Problem]:
             offset = raw.index(controls[:1])
             line, character = _at(raw, offset)
             yield _problem(path, line, "control-char", character)
-        if raw.isascii():
-            continue
-        text = _text_array(raw)
-        if not pc.any(pc.match_substring_regex(text, REFUSED)).as_py():
-            continue
-        for rule, pattern in RULE_PATTERNS:
-            offset = pc.find_substring_regex(text, pattern)[0].as_py()
-            if offset >= 0:
-                line, character = _at(raw, offset)
-                yield _problem(path, line, rule, character)
+        # the few distinct characters of the text are judged, not its megabytes
+        for rule, found in sorted(refused_among(kernels.distinct_characters(raw)).items()):
+            line, character = _at(raw, min(raw.find(c.encode("utf-8")) for c in found))
+            yield _problem(path, line, rule, character)
 
 
 def _problem(path: str, line: int, rule: str, character: str) -> Problem:

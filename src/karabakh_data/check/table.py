@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from .. import kernels
 from ..io.csvfile import TableData
 from ..io.spelling import canonical_length, csv_pieces, header_line
-from ..model.characters import CONTROL, INVISIBLE, REFUSED, UNUSABLE, describe, first_refused
+from ..model.characters import RULE_PATTERNS, describe, first_refused, refused_among
 from ..model.keywords import CONSTRAINTS, TYPES
 from ..model.problems import Omitted, Problem
 from .context import all_of
@@ -94,7 +94,6 @@ FORMULA = (
     "spaces), which a spreadsheet may run as a formula; reword it",
 )
 NFC = ("unicode-nfc", "the text is not in Unicode NFC form; normalise it (e.g. composed accents)")
-CHARACTER_RULES = (("control-char", CONTROL), ("invisible-char", INVISIBLE), ("unusable-char", UNUSABLE))
 CHARACTER_MESSAGES = {
     "control-char": "a control character",
     "invisible-char": "an invisible character that a reviewer cannot see",
@@ -121,9 +120,9 @@ def _chunk_flags(values: pa.Array, is_text: bool) -> dict[str, pa.Array]:
         return flags
     raw = kernels.value_bytes(values)
     if not raw.isascii() or any(trigger in raw for trigger in FORMULA_TRIGGERS):
-        starts = pc.and_(
-            pc.match_substring_regex(values, FORMULA_AT_START), pc.invert(pc.match_substring_regex(values, NUMBER))
-        )
+        starts = pc.match_substring_regex(values, FORMULA_AT_START)
+        if pc.any(starts).as_py():  # a plain number starts with a minus: looked for only where one may be
+            starts = pc.and_(starts, pc.invert(pc.match_substring_regex(values, NUMBER)))
         flags["formula"] = (
             pc.or_(starts, pc.match_substring_regex(values, FORMULA_AFTER_BREAK)) if b"\n" in raw else starts
         )
@@ -131,9 +130,9 @@ def _chunk_flags(values: pa.Array, is_text: bool) -> dict[str, pa.Array]:
         non_ascii = pc.fill_null(pc.invert(pc.string_is_ascii(values)), False)
         rows, text = pc.indices_nonzero(non_ascii), pc.filter(values, non_ascii)
         flags["unicode-nfc"] = _spread(pc.not_equal(pc.utf8_normalize(text, "NFC"), text), rows, len(values))
-        if pc.any(pc.match_substring_regex(text, REFUSED)).as_py():
-            for rule, pattern in CHARACTER_RULES:
-                flags[rule] = _spread(pc.match_substring_regex(text, pattern), rows, len(values))
+        # the cells are searched only for a kind of character the chunk holds at all
+        for rule in refused_among(kernels.distinct_characters(raw)):
+            flags[rule] = _spread(pc.match_substring_regex(text, dict(RULE_PATTERNS)[rule]), rows, len(values))
     return flags
 
 

@@ -14,7 +14,7 @@ One policy for every cell and every source document (docs/coding_rules.md, "Char
 
 The data needs no exception beyond LF and the seeds' tab today. A language that needs a format
 character (ZERO WIDTH NON-JOINER in Persian) would be the first: an exception is a code point removed
-from REFUSED with the reason, here.
+from the patterns below, with the reason.
 
 Arrow's regular expressions (RE2, Unicode 15.1 in pyarrow 26) find the refused characters in whole
 columns; Python's unicodedata (Unicode 14 in Python 3.11) names the one a problem reports. RE2 cannot
@@ -23,7 +23,11 @@ name unassigned code points directly: they are the ones in no category it knows.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Default_Ignorable_Code_Point outside Cf, Cn and Cs (DerivedCoreProperties.txt of Unicode 14.0; checked
 # against Perl's \p{Default_Ignorable_Code_Point}, which tests/test_characters.py repeats when Perl is there)
@@ -41,15 +45,33 @@ IGNORABLE_RANGES = (
 _IGNORABLE = "".join(rf"\x{{{a:04X}}}-\x{{{b:04X}}}" for a, b in IGNORABLE_RANGES)
 _ASSIGNED = r"\p{L}\p{M}\p{N}\p{P}\p{S}\p{Z}\p{C}"
 
-# Characters outside ASCII that no text may hold (ASCII controls are refused byte by byte)
-REFUSED = rf"[\x{{80}}-\x{{9F}}\p{{Cf}}\p{{Co}}\p{{Cs}}\p{{Zl}}\p{{Zp}}{_IGNORABLE}]|[^{_ASSIGNED}]"
-# The groups of REFUSED, each reported by its own rule
+# The characters outside ASCII that no text may hold, each group reported by its own rule (ASCII controls
+# are refused byte by byte)
 INVISIBLE = rf"[\p{{Cf}}{_IGNORABLE}]"
 CONTROL = r"[\x{80}-\x{9F}]"
 UNUSABLE = rf"[\p{{Co}}\p{{Cs}}\p{{Zl}}\p{{Zp}}]|[^{_ASSIGNED}]"
 
+RULE_PATTERNS = (("control-char", CONTROL), ("invisible-char", INVISIBLE), ("unusable-char", UNUSABLE))
 # The ASCII control bytes: refused in a CSV file but LF, in a source document but LF and tab
 ASCII_CONTROLS = bytes(range(0x20)) + b"\x7f"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _column_rule(character: str) -> str | None:
+    """The rule a character breaks, judged by the expressions that judge whole columns (each compiled
+    once per character: a text holds few distinct characters)."""
+    array = pa.array([character], pa.string())
+    return next((rule for rule, pattern in RULE_PATTERNS if pc.match_substring_regex(array, pattern)[0].as_py()), None)
+
+
+def refused_among(characters: list[str]) -> dict[str, list[str]]:
+    """Rule -> the characters of the list that break it (the distinct characters of a text: see
+    kernels.distinct_characters)."""
+    found: dict[str, list[str]] = {}
+    for character in characters:
+        if (rule := _column_rule(character)) is not None:
+            found.setdefault(rule, []).append(character)
+    return found
 
 
 def is_ignorable(character: str) -> bool:
