@@ -134,3 +134,11 @@ def test_printable_escapes_what_a_reader_cannot_see_and_keeps_the_rest():
     assert printable("Xankəndi “quoted”, café") == "Xankəndi “quoted”, café"
     assert printable("a\x1b[2J") == "a\\x1b[2J"
     assert printable("\u202e\u034f\u3164\U000e0041\u2028") == "\\u202e\\u034f\\u3164\\U000e0041\\u2028"
+
+
+def test_a_header_of_many_columns_is_reported_in_full_count_and_short_list(scratch):
+    scratch.csv_path("events").write_text(",".join(["x"] * 100_000) + "\n")
+    result = validate(scratch)
+    key = ("data/csv/events.csv", "header-duplicate")
+    listed = sum((p.file, p.rule) == key for p in result.problems)
+    assert listed == LISTED_PER_RULE_AND_FILE and listed + result.omitted[key] == 99_999

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..io.csvfile import TableData
-from ..model.problems import Problem
+from ..model.problems import LISTED_PER_RULE_AND_FILE, Omitted, Problem
 from ..model.schemas import VOCABULARY_GROUP, Package, Table
 
 DESCRIPTION = "description"
@@ -58,16 +58,19 @@ def rule_changes(table: Table, old: dict, data: TableData) -> Iterator[tuple[str
             yield "/".join(k or "" for k in key), None, "the combination is new"
 
 
-def vocabulary_problems(package: Package, data: dict[str, TableData], release: dict, version: str) -> list[Problem]:
-    """A problem at each change to what a vocabulary decides since the release: reported when the
-    version is not a major bump of the release's."""
+def vocabulary_problems(
+    package: Package, data: dict[str, TableData], release: dict, version: str
+) -> list[Problem | Omitted]:
+    """A problem at each change to what a vocabulary decides since the release (the first of each
+    vocabulary listed, the others counted): reported when the version is not a major bump of the release's."""
     problems = []
     for name, table_record in release["tables"].items():
         table = package.tables.get(name)
         if table is None or table.group != VOCABULARY_GROUP or "rules" not in table_record or name not in data:
             continue
-        lines = _lines(table, data[name])
-        for key, field, change in rule_changes(table, table_record["rules"], data[name]):
+        changes = list(rule_changes(table, table_record["rules"], data[name]))
+        lines = _lines(table, data[name]) if changes else {}
+        for key, field, change in changes[:LISTED_PER_RULE_AND_FILE]:
             problems.append(
                 Problem(
                     data[name].file,
@@ -80,6 +83,8 @@ def vocabulary_problems(package: Package, data: dict[str, TableData], release: d
                     f"change, which needs a major version in schemas/_package.json",
                 )
             )
+        if len(changes) > LISTED_PER_RULE_AND_FILE:
+            problems.append(Omitted(data[name].file, "vocabulary-rule", len(changes) - LISTED_PER_RULE_AND_FILE))
     return problems
 
 

@@ -199,42 +199,37 @@ def _byte_problems(file: str, data: bytes) -> list[Problem]:
     return problems
 
 
-def _header_problems(file: str, header: list[str], table: Table) -> list[Problem]:
-    expected, problems, seen = table.field_names, [], set()
+def _header_problems(file: str, header: list[str], table: Table) -> list[Problem | Omitted]:
+    """What is wrong with the header; a header of millions of columns makes a few problems, and counts
+    the others."""
+    expected, problems, seen, counts = table.field_names, [], set(), {}
+
+    def add(rule: str, name: str | None, value: str | None, message: str) -> None:
+        counts[rule] = counts.get(rule, 0) + 1
+        if counts[rule] <= LISTED_PER_RULE_AND_FILE:
+            problems.append(Problem(file, 1, None, name, rule, value, message))
+
     for position, name in enumerate(header, 1):
         if not name.strip():
-            problems.append(Problem(file, 1, None, None, "header-blank", name, f"column {position} has no name"))
+            add("header-blank", None, name, f"column {position} has no name")
         elif name in seen:
-            problems.append(
-                Problem(file, 1, None, name, "header-duplicate", name, f"column {name!r} appears more than once")
-            )
+            add("header-duplicate", name, name, f"column {name!r} appears more than once")
         seen.add(name)
-    for name in sorted(set(header) - set(expected)):
+    for name in sorted(seen - set(expected)):
         if name.strip():
-            problems.append(
-                Problem(
-                    file, 1, None, name, "header-unknown", name, f"column {name!r} is not in schemas/{table.name}.json"
-                )
-            )
-    for name in [n for n in expected if n not in header]:
-        problems.append(
-            Problem(
-                file, 1, None, name, "header-missing", None, f"column {name!r} of schemas/{table.name}.json is missing"
-            )
-        )
+            add("header-unknown", name, name, f"column {name!r} is not in schemas/{table.name}.json")
+    for name in [n for n in expected if n not in seen]:
+        add("header-missing", name, None, f"column {name!r} of schemas/{table.name}.json is missing")
     if not problems and header != expected:
-        problems.append(
-            Problem(
-                file,
-                1,
-                None,
-                None,
-                "header-order",
-                ",".join(header),
-                "columns are not in schema order; run `karabakh-data fmt` to reorder them",
-            )
+        add(
+            "header-order",
+            None,
+            ",".join(header),
+            "columns are not in schema order; run `karabakh-data fmt` to reorder them",
         )
-    return problems
+    return problems + [
+        Omitted(file, rule, n - LISTED_PER_RULE_AND_FILE) for rule, n in counts.items() if n > LISTED_PER_RULE_AND_FILE
+    ]
 
 
 def _ragged_problems(file: str, data: bytes, width: int) -> list[Problem | Omitted]:
