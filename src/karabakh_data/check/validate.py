@@ -32,18 +32,18 @@ from .release import check_release
 from .seeds import check_seed_files, check_seed_text
 from .table import check_canonical, check_constraints, check_content
 
-RULES = (
-    check_spans,
-    check_quotes,
-    check_foreign_keys,
-    check_parents,
+RULES = (  # the costliest first, so that the two workers finish together
     check_dates,
+    check_spans,
+    check_foreign_keys,
     check_attribution,
-    check_acled,
     check_enrichments,
+    check_seed_text,
+    check_quotes,
+    check_parents,
+    check_acled,
     check_sources,
     check_seed_files,
-    check_seed_text,
     check_coordinates,
     check_fatalities,
 )
