@@ -6,6 +6,7 @@ also shows the hole: judged against its own working tree, the same change passes
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 
@@ -211,3 +212,25 @@ def test_a_symlinked_release_record_at_the_base_is_a_problem(change):
     problems = validate(change, from_git(change, base)).problems
     assert [(p.rule, p.file) for p in problems] == [("release-record", "data/release.json")]
     assert "symlink" in problems[0].message or "mode" in problems[0].message
+
+
+def test_a_seed_committed_since_the_release_is_immutable_too(change):
+    """A seed at the base is judged by its bytes there, released or not."""
+    seed = change.root / "seeds" / "001_placeholder.txt"
+    data = b"A second article, coded later.\n"
+    named = seed.with_name(f"001_{hashlib.sha256(data).hexdigest()[:16]}.txt")
+    named.write_bytes(data)
+    base = commit(change.root, "a new seed, not released yet")
+    named.write_bytes(data.replace(b"second", b"third"))
+    assert ("seed-changed", None, f"seeds/{named.name}") in judged(change, base)
+    assert "seed-changed" not in {p.rule for p in validate(change).problems}  # judged alone, it is a new seed
+    assert "seed-name" in {p.rule for p in validate(change).problems}  # whose name is not its hash
+
+
+def test_a_seed_at_a_base_whose_record_predates_the_seed_hashes_is_not_new(change):
+    record = change.root / "data" / "release.json"
+    older = json.loads(record.read_text())
+    older.pop("seeds")
+    record.write_text(json.dumps(older))
+    base = commit(change.root, "a release record of the older form")
+    assert judged(change, base) == set()

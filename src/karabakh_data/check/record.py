@@ -62,6 +62,7 @@ class Record:
     released: dict[str, pa.Array] = field(default_factory=dict)  # table -> every identifier released
     retired: dict[str, pa.Array] | None = None  # table -> identifiers retired at a git baseline
     version: str | None = None  # the version of a git baseline
+    seed_blobs: dict[str, str] | None = None  # path -> git blob id of each seed of a git baseline
 
     @property
     def seeds(self) -> dict[str, str]:
@@ -114,7 +115,8 @@ def read_record(baseline: Baseline) -> Record:
             _csv_columns(data, ("table_name", "record_id"), RELEASED_IDS_FILE), "table_name", "record_id"
         )
     if not baseline.trusted:
-        return found  # the working tree's retired identifiers and version are the ones validated
+        return found  # the working tree's retired identifiers, version and seeds are the ones validated
+    found.seed_blobs = baseline.blobs("seeds")
     data = _read(baseline, RETIRED_FILE, MAX_FILE_BYTES)
     if data is not None:
         found.retired = by_table(

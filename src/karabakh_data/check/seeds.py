@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import kernels
+from ..io.baseline import blob_id
 from ..model.characters import ASCII_CONTROLS, describe, refused_among
 from ..model.problems import Problem
 from .context import Context
@@ -18,25 +19,18 @@ SEED_ALLOWED_BYTES = bytes(b for b in range(0x100) if b not in ASCII_CONTROLS) +
 
 
 def check_seed_files(ctx: Context) -> Iterator[Problem]:
-    pinned = ctx.record.seeds if ctx.record is not None else {}
-    baseline = ctx.record.baseline.description if ctx.record is not None else ""
-    present = set()
+    """A seed of the release keeps its recorded hash, a seed of a committed baseline its bytes; any
+    other seed is new, and named after its hash."""
+    pinned, at_base = ctx.record.seeds, ctx.record.seed_blobs or {}
+    baseline = ctx.record.baseline.description
     for source_id, digest in sorted(ctx.texts.digests.items()):
         path = f"{SEEDS}/{source_id}.txt"
-        present.add(path)
-        if path in pinned:
-            if digest != pinned[path]:
-                yield Problem(
-                    path,
-                    None,
-                    None,
-                    None,
-                    "seed-changed",
-                    digest,
-                    f"the seed was released with SHA-256 {pinned[path]} ({baseline}) and has been edited: seeds are "
-                    "never edited; a corrected text is a new seed with a new source row",
-                )
-        elif source_id[-HASH_DIGITS:] != digest[:HASH_DIGITS]:
+        if path in pinned and digest != pinned[path]:
+            yield _changed(path, digest, f"it was released with SHA-256 {pinned[path]}")
+        elif path in at_base:
+            if source_id in ctx.texts.raw and blob_id(ctx.texts.raw[source_id]) != at_base[path]:
+                yield _changed(path, digest, "it differs from the baseline's copy")
+        elif path not in pinned and source_id[-HASH_DIGITS:] != digest[:HASH_DIGITS]:
             yield Problem(
                 path,
                 None,
@@ -47,11 +41,23 @@ def check_seed_files(ctx: Context) -> Iterator[Problem]:
                 f"a new seed is named NNN_<the first {HASH_DIGITS} hex digits of its SHA-256>.txt: "
                 f"{source_id[:-HASH_DIGITS]}{digest[:HASH_DIGITS]}.txt",
             )
-    for path in sorted(set(pinned) - present):
+    present = {f"{SEEDS}/{source_id}.txt" for source_id in ctx.texts.digests}
+    for path in sorted((set(pinned) | set(at_base)) - present):
         if not (ctx.repo.root / path).exists():  # a seed that is there but unreadable has its own problem
-            yield Problem(
-                path, None, None, None, "seed-changed", None, f"the seed was released ({baseline}) and is gone"
-            )
+            yield Problem(path, None, None, None, "seed-changed", None, f"the seed is gone ({baseline})")
+
+
+def _changed(path: str, digest: str, why: str) -> Problem:
+    return Problem(
+        path,
+        None,
+        None,
+        None,
+        "seed-changed",
+        digest,
+        f"the seed has been edited ({why}): seeds are never edited; a corrected text is a new seed with a new "
+        "source row",
+    )
 
 
 def _at(raw: bytes, offset: int) -> tuple[int, str]:

@@ -10,6 +10,7 @@ or attributes applies to them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -33,10 +34,21 @@ class Baseline:
     description: str  # what the report says the change was judged against
     trusted: bool  # read from a committed revision, which the change cannot edit
     _read: object = field(repr=False)  # (path, max_bytes) -> bytes | None
+    _blobs: object = field(default=None, repr=False)  # folder -> {path: git blob id}
 
     def read(self, path: str, max_bytes: int) -> bytes | None:
         """The baseline's copy of a repository-relative file; None when it has none."""
         return self._read(path, max_bytes)
+
+    def blobs(self, folder: str) -> dict[str, str] | None:
+        """Repository-relative path -> git object id of each regular file of a folder at a committed
+        baseline (None for the working tree, which is no baseline of its own files)."""
+        return self._blobs(folder) if self._blobs is not None else None
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives a file of these bytes (SHA-1 of its blob object)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def working_tree(repo: Repository) -> Baseline:
@@ -95,4 +107,13 @@ def from_git(repo: Repository, ref: str) -> Baseline:
             raise BaselineFileError(f"{path} at {ref} is larger than {max_bytes} bytes")
         return _git(repo.root, "cat-file", "blob", obj.decode())
 
-    return Baseline(f"{ref} (commit {commit[:12]})", True, read)
+    def blobs(folder: str) -> dict[str, str]:
+        found = {}
+        for entry in _git(repo.root, "ls-tree", "-z", commit, "--", f"{prefix}{folder}/").split(b"\0"):
+            if entry:
+                mode, kind, obj = entry.split(b"\t")[0].split()
+                if mode in (b"100644", b"100755") and kind == b"blob":
+                    found[entry.split(b"\t", 1)[1].decode("utf-8", "replace")[len(prefix) :]] = obj.decode()
+        return found
+
+    return Baseline(f"{ref} (commit {commit[:12]})", True, read, blobs)
