@@ -189,7 +189,20 @@ def _matches(problem, case) -> bool:
     )
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+# one case of each file in the default tier, every case in the slow tier
+DEFAULT_TIER = {
+    "descriptor-deep",
+    "descriptor-x-parquet-a-list",
+    "release-record-table-a-list",
+    "package-name-a-number",
+    "schema-fields-an-object",
+    "vocabulary-declared-a-view",
+}
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, marks=[] if c[0] in DEFAULT_TIER else [pytest.mark.slow], id=c[0]) for c in CASES]
+)
 def test_a_json_file_of_the_wrong_shape_is_a_problem(scratch, case):
     case[1](scratch)
     result = validate(scratch)  # an exception here is what made the command exit 3
