@@ -6,6 +6,7 @@ problem of the file."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from pathlib import Path
@@ -53,14 +54,30 @@ def parse_json(data: bytes, shape: dict, max_bytes: int) -> object:
         raise JsonFileError(f"not valid JSON: {exc}") from None
     if _depth(value) > MAX_DEPTH:
         raise JsonFileError(f"the JSON nests deeper than {MAX_DEPTH} levels")
+    key = (hashlib.sha256(data).digest(), id(shape))
+    if key not in _JUDGED:  # the same bytes have the same shape: a process validating many copies asks once
+        if len(_JUDGED) >= MAX_JUDGED:
+            _JUDGED.clear()
+        _JUDGED[key] = _shape_error(value, shape)
+    if _JUDGED[key] is not None:
+        raise JsonFileError(*_JUDGED[key])
+    return value
+
+
+_JUDGED: dict[tuple[bytes, int], tuple[str, str | None] | None] = {}
+MAX_JUDGED = 1024
+
+
+def _shape_error(value: object, shape: dict) -> tuple[str, str | None] | None:
+    """(message, where) of what is wrong with the value's shape; None when nothing is."""
     # the first errors are enough to say what is wrong: a huge array of wrong items is not walked twice
     errors = list(itertools.islice(jsonschema.Draft202012Validator(shape).iter_errors(value), MAX_ERRORS))
-    if errors:
-        first = min(errors, key=lambda e: list(map(str, e.absolute_path)))
-        more = " (and more)" if len(errors) > 1 else ""
-        where = _where(first.absolute_path)
-        raise JsonFileError(f"{'at ' + where + ': ' if where else ''}{first.message[:300]}{more}", where)
-    return value
+    if not errors:
+        return None
+    first = min(errors, key=lambda e: list(map(str, e.absolute_path)))
+    more = " (and more)" if len(errors) > 1 else ""
+    where = _where(first.absolute_path)
+    return f"{'at ' + where + ': ' if where else ''}{first.message[:300]}{more}", where
 
 
 def read_json_file(path: Path, shape: dict, max_bytes: int) -> object:
