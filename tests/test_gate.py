@@ -112,6 +112,7 @@ def test_a_released_identifier_deleted_with_its_released_line(change):
     assert rules(found) == {"id-removed", "version-not-bumped"}
 
 
+@pytest.mark.slow
 def test_a_retired_identifier_brought_back(change):
     """The base retired evt-0022; the change removes the retirement and codes a different evt-0022."""
     delete_event(change, "evt-0022", released_lines_too=False)
@@ -151,7 +152,7 @@ def test_a_seed_edited_with_its_row_and_record(change):
     "table, record, field, value",
     [
         ("vocab_factuality", "denied", "allows_acled", "true"),
-        ("vocab_basis_type", "external_source", "requires_reference", "false"),
+        pytest.param("vocab_basis_type", "external_source", "requires_reference", "false", marks=pytest.mark.slow),
     ],
 )
 def test_a_vocabulary_rule_loosened_with_a_rewritten_record(change, table, record, field, value):
@@ -162,6 +163,7 @@ def test_a_vocabulary_rule_loosened_with_a_rewritten_record(change, table, recor
     assert ("vocabulary-rule", record, f"data/csv/{table}.csv") in judged(change)
 
 
+@pytest.mark.slow
 def test_the_version_never_goes_below_the_base_s(change):
     set_version(change, bumped(released_version(change), "minor"))
     base = commit(change.root, "the next version, not released yet")
@@ -170,6 +172,7 @@ def test_the_version_never_goes_below_the_base_s(change):
     assert rules(judged(change, base)) == {"version-downgrade"}
 
 
+@pytest.mark.slow
 def test_a_deleted_release_record_changes_nothing(change):
     make_asserted(change)
     for name in ("release.json", "released_ids.csv"):
@@ -204,6 +207,7 @@ def test_base_needs_a_git_repository(scratch):
         from_git(scratch, "HEAD")
 
 
+@pytest.mark.slow
 def test_a_symlinked_release_record_at_the_base_is_a_problem(change):
     record = change.root / "data" / "release.json"
     record.unlink()
@@ -214,6 +218,7 @@ def test_a_symlinked_release_record_at_the_base_is_a_problem(change):
     assert "symlink" in problems[0].message or "mode" in problems[0].message
 
 
+@pytest.mark.slow
 def test_a_seed_committed_since_the_release_is_immutable_too(change):
     """A seed at the base is judged by its bytes there, released or not."""
     seed = change.root / "seeds" / "001_placeholder.txt"
@@ -227,6 +232,7 @@ def test_a_seed_committed_since_the_release_is_immutable_too(change):
     assert "seed-name" in {p.rule for p in validate(change).problems}  # whose name is not its hash
 
 
+@pytest.mark.slow
 def test_a_seed_at_a_base_whose_record_predates_the_seed_hashes_is_not_new(change):
     record = change.root / "data" / "release.json"
     older = json.loads(record.read_text())

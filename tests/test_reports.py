@@ -61,7 +61,9 @@ def test_the_junk_file_is_reported_in_full_count_and_short_list(scratch):
     assert result.report.count == len(result.problems) + sum(result.omitted.values())
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+@pytest.mark.parametrize(
+    "fmt", ["text", pytest.param("json", marks=pytest.mark.slow), pytest.param("github", marks=pytest.mark.slow)]
+)
 def test_the_junk_file_s_report_is_small(scratch, fmt):
     write_junk(scratch)
     result = validate(scratch)
