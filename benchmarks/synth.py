@@ -70,6 +70,7 @@ class Document:
 
 
 def _source_id(index: int, title: str) -> str:
+    """A provisional id: _Builder.write names each seed after its hash once its text is complete."""
     return f"{index:03d}_{hashlib.sha256(title.encode()).hexdigest()[:16]}"
 
 
@@ -259,10 +260,14 @@ class _Builder:
                 [f"agr-{k:04d}", f"act-{k:06d}", "negotiating_party", self.register_id, sentence, start, end, ""]
             )
 
-    def write(self, out: Path) -> None:
-        """The seeds, then the sources table from their bytes, then every table sorted by primary key."""
-        for source_id, doc in self.sources.values():
+    def write(self, out: Path) -> dict[str, str]:
+        """The seeds, each named after its hash as a new seed must be, then the sources table from their
+        bytes, then every table sorted by primary key (the rows' source ids renamed likewise)."""
+        renamed = {}
+        for old_id, doc in self.sources.values():
             raw = doc.text().encode("utf-8")
+            digest = hashlib.sha256(raw).hexdigest()
+            source_id = renamed[old_id] = f"{old_id[:3]}_{digest[:16]}"
             (out / "seeds" / f"{source_id}.txt").write_bytes(raw)
             self.tables["sources"].append(
                 [
@@ -271,7 +276,7 @@ class _Builder:
                     f"seeds/{source_id}.txt",
                     doc.parts[0],
                     "en",
-                    hashlib.sha256(raw).hexdigest(),
+                    digest,
                     len(raw.decode("utf-8")),
                     "",
                     "",
@@ -300,9 +305,14 @@ class _Builder:
                 ]
             )
         for table, rows in self.tables.items():
+            if table != "sources" and "source_id" in _columns(table):
+                at = _columns(table).index("source_id")
+                for row in rows:
+                    row[at] = renamed.get(row[at], row[at])  # a cited source keeps its id
             width = KEY_COLUMNS.get(table, 1)
             rows.sort(key=lambda r, width=width: tuple(r[:width]))
             _write(out / "data" / "csv" / f"{table}.csv", _columns(table), rows)
+        return renamed
 
 
 TABLES = (
@@ -336,7 +346,9 @@ def generate(out: Path, events: int, seed: int, inject_errors: bool = False) -> 
     builder.agreements()
     tables = builder.tables
     injected = _inject(tables) if inject_errors else []
-    builder.write(out)
+    renamed = builder.write(out)
+    for item in injected:  # a planted record may name a source, renamed after its seed's hash
+        item["record"] = "/".join(renamed.get(part, part) for part in item["record"].split("/"))
     manifest = {
         "events": events,
         "seed": seed,

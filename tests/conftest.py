@@ -122,6 +122,19 @@ def bump_version(repo: Repository, level: str = "major") -> str:
     return version
 
 
+def name_seeds_by_hash(repo: Repository) -> None:
+    """Rename every seed whose name does not carry its hash (a seed released before that rule) and its
+    source id everywhere, as a package that was never released must name them."""
+    for seed in sorted((repo.root / "seeds").glob("*.txt")):
+        old = seed.stem
+        new = f"{old[:3]}_{hashlib.sha256(seed.read_bytes()).hexdigest()[:16]}"
+        if new == old:
+            continue
+        seed.rename(seed.with_name(f"{new}.txt"))
+        for path in [*repo.csv_dir.glob("*.csv"), repo.descriptor_path]:
+            path.write_bytes(path.read_bytes().replace(old.encode(), new.encode()))
+
+
 def unbump_version(repo: Repository) -> None:
     """Set the version back to the released one, as a contributor who forgot to bump it."""
     set_version(repo, released_version(repo))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import ROOT, get_cell, read_rows, run_cli, set_cell, write_rows
 from karabakh_data import cli
 from karabakh_data.model.schemas import load_package
@@ -172,3 +174,11 @@ def test_describe_and_serve_say_what_is_missing(scratch, monkeypatch, capsys):
     for command in ("describe", "serve"):
         code, out, err = in_process(monkeypatch, capsys, "--root", str(scratch.root), command)
         assert code == 2 and "run `karabakh-data build` first" in err and not out, command
+
+
+@pytest.mark.parametrize("text", ["[]", '{"resources": [{"name": "events"}]}', '{"resources": 3}', "{" * 100])
+def test_describe_and_serve_refuse_a_descriptor_they_cannot_use(scratch, monkeypatch, capsys, text):
+    scratch.descriptor_path.write_text(text)
+    for command in ("describe", "serve"):
+        code, out, err = in_process(monkeypatch, capsys, "--root", str(scratch.root), command)
+        assert code == 1 and "datapackage.json" in err and "internal error" not in err and not out, command

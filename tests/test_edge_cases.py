@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import read_rows, run_cli, write_rows
+from conftest import name_seeds_by_hash, read_rows, run_cli, write_rows
 from karabakh_data.check.validate import validate
 from karabakh_data.model.schemas import load_package
 from karabakh_data.publish.build import build
@@ -16,9 +16,11 @@ LINKS = {"event_actors": ("event_id", "actor_id"), "agreement_parties": ("agreem
 
 
 def without_release(repo) -> None:
-    """A package that was never released: no version or identifier is held against it."""
+    """A package that was never released: no version or identifier is held against it, and every seed is
+    named after its hash (no released seed keeps an older name)."""
     for name in ("release.json", "released_ids.csv"):
         (repo.root / "data" / name).unlink()
+    name_seeds_by_hash(repo)
 
 
 def keep_rows(repo, table: str, keep) -> None:

@@ -5,6 +5,7 @@ breaks, non-ASCII text, empty and null values)."""
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
 import pyarrow as pa
@@ -176,6 +177,37 @@ def test_contains_agrees_with_in():
         ).tolist()
         == expected
     )
+
+
+def test_contains_a_regular_expression_agrees_with_re():
+    rng = random.Random(17)
+    patterns = ["(^|[^0-9])0?9([^0-9]|$)", "a|é", "^b", "𝄞$"]
+    values = [
+        None if rng.random() < 0.1 else random_text(rng, rng.randint(0, 12)) + rng.choice(["", "9", "09"])
+        for _ in range(3000)
+    ]
+    needles = [None if rng.random() < 0.1 else rng.choice(patterns) for _ in range(3000)]
+    # RE2's $ is the end of the text; Python's also matches before a final line feed: \Z is RE2's $
+    expected = [
+        v is not None and n is not None and re.search(n.replace("$", r"\Z"), v) is not None
+        for v, n in zip(values, needles)
+    ]
+    column = pa.chunked_array([values[:1000], values[1000:]], pa.string())
+    assert kernels.contains(column, pa.array(needles, pa.string()), regex=True).tolist() == expected
+
+
+def test_contains_in_blocks_agrees_with_in(monkeypatch):
+    monkeypatch.setattr(kernels, "ROWS_PER_BLOCK", 7)
+    test_contains_agrees_with_in()
+
+
+def test_distinct_characters_agree_with_a_set():
+    rng = random.Random(19)
+    for _ in range(200):
+        text = random_text(rng, rng.randint(0, 40)) + rng.choice(["", "\U000e0041", "\u202e", "𝄞é"])
+        assert kernels.distinct_characters(text.encode()) == sorted(
+            {c for c in text if ord(c) > 0x7F}, key=lambda c: c.encode()
+        )
 
 
 def test_value_bytes_and_the_longest_value():

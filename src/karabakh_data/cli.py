@@ -16,8 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .model.characters import printable
 from .model.dictionary import columns, did_you_mean, package_from_descriptor
-from .model.problems import REPORT_FORMATS, format_problems
+from .model.jsonfile import JsonFileError, read_json_file
+from .model.problems import REPORT_FORMATS, Report, format_problems
 from .model.repository import Repository, RepositoryNotFound, installed_root, write_text_atomically
 from .model.schemas import Package, SchemaError
 from .publish.environment import unmet_extra, writer_problems
@@ -43,12 +45,19 @@ def _use_jemalloc() -> None:
 
 def _validate(repo: Repository, args: argparse.Namespace) -> int:
     from .check.validate import validate
+    from .io.baseline import BaselineError, from_git, working_tree
 
-    result = validate(repo)
-    if result.problems or args.format != "text":
-        print(format_problems(result.problems, args.format))
+    try:
+        baseline = from_git(repo, args.base) if args.base is not None else working_tree(repo)
+    except BaselineError as exc:
+        print(f"karabakh-data: --base {printable(args.base)}: {printable(str(exc))}", file=sys.stderr)
+        return 2
+    result = validate(repo, baseline)
+    if not result.ok or args.format != "text":
+        print(format_problems(result.problems, args.format, result.omitted, result.baseline))
     if result.ok and args.format == "text":
         print(f"valid: {len(result.data)} tables, {sum(d.num_rows for d in result.data.values())} rows")
+        print(f"baseline: {printable(result.baseline)}")
     return 0 if result.ok else 1
 
 
@@ -59,13 +68,13 @@ def _publishing(command: str, done: str):
         from .publish import build
 
         result = getattr(build, command)(repo, check=args.check)
-        if result.problems:
-            print(format_problems(result.problems, args.format))
+        if result.problems or result.omitted:
+            print(format_problems(result.problems, args.format, result.omitted))
             print(f"{command} aborted: nothing was written", file=sys.stderr)
             return 1
         if args.check:
             for name in result.stale:
-                print(f"stale: {name} differs from a fresh {command}")
+                print(f"stale: {printable(name)} differs from a fresh {command}")
             print(
                 f"generated files are stale: run `karabakh-data {command}` and commit"
                 if result.stale
@@ -79,24 +88,26 @@ def _publishing(command: str, done: str):
 
 
 def _release(repo: Repository, args: argparse.Namespace) -> int:
-    from .check.release import read_release
+    from .check.record import read_record
     from .check.validate import validate
+    from .io.baseline import working_tree
     from .publish.release import release_files
 
     result = validate(repo)
     if not result.ok:
-        print(format_problems(result.problems, "text"))
+        print(format_problems(result.problems, "text", result.omitted))
         print("release aborted: nothing was written", file=sys.stderr)
         return 1
     version = result.package.meta["version"]
-    previous = read_release(repo)
+    record = read_record(working_tree(repo))  # validate has read it: it is usable
+    previous = record.release
     if previous is not None and previous["version"] == version:
         print(
             f"version {version} is already released: set the next version in schemas/_package.json first",
             file=sys.stderr,
         )
         return 1
-    for name, text in release_files(repo, result.package, result.data).items():
+    for name, text in release_files(repo, result.package, result.data, record).items():
         write_text_atomically(repo.root / name, text)
     print(f"recorded release {version}: data/release.json, data/released_ids.csv")
     return 0
@@ -107,11 +118,12 @@ def _fmt(repo: Repository, args: argparse.Namespace) -> int:
 
     result = format_repository(repo, check=args.check)
     for file, diff in result.changed.items():
-        if args.check:
-            sys.stdout.write(diff)
-        print(f"{'not canonical' if args.check else 'reformatted'}: {file}")
+        if args.check:  # the diff of a file that may hold anything: each line escaped
+            sys.stdout.writelines(printable(line.rstrip("\n")) + "\n" for line in diff.splitlines(keepends=True))
+        print(f"{'not canonical' if args.check else 'reformatted'}: {printable(file)}")
     if result.problems:
-        print(format_problems(result.problems, "text"))
+        report = Report().extend(result.problems).finish()
+        print(format_problems(report.problems, "text", report.omitted))
     if not result.changed and not result.problems:
         print("all files are in canonical form")
     return 1 if result.problems or (args.check and result.changed) else 0
@@ -133,49 +145,62 @@ def _figures(repo: Repository, args: argparse.Namespace) -> int:
     return 0
 
 
-def _published(repo: Repository) -> tuple[dict, Package] | None:
-    """datapackage.json and the tables it describes; None, said on stderr, when there is none to read."""
-    if not repo.descriptor_path.is_file():
+def _published(repo: Repository) -> tuple[dict, Package] | int:
+    """datapackage.json, read within its size and nesting limits, and the tables it describes; or the exit
+    code, said on stderr, when there is none to read (2) or it cannot be used (1). Its shape is judged by
+    package_from_descriptor, as load() judges it: describe and serve run in the light install, which has
+    no JSON Schema validator."""
+    from .check.descriptor import MAX_DESCRIPTOR_BYTES
+
+    if not repo.descriptor_path.exists():
         print("karabakh-data: no datapackage.json yet: run `karabakh-data build` first", file=sys.stderr)
-        return None
-    desc = json.loads(repo.descriptor_path.read_text(encoding="utf-8"))
+        return 2
     try:
+        desc = read_json_file(repo.descriptor_path, None, MAX_DESCRIPTOR_BYTES)
         return desc, package_from_descriptor(desc, "datapackage.json")
+    except JsonFileError as exc:
+        print(f"karabakh-data: datapackage.json: {printable(exc.message)}", file=sys.stderr)
     except SchemaError as exc:
-        print(f"karabakh-data: {exc}", file=sys.stderr)
-        return None
+        print(f"karabakh-data: {printable(str(exc))}", file=sys.stderr)
+    return 1
 
 
 def _describe_table(desc: dict, package: Package, name: str) -> int:
     if name not in package.tables:
         hint = did_you_mean(name, sorted(package.tables))
-        print(f"karabakh-data: no published table {name!r}{hint}", file=sys.stderr)
+        print(printable(f"karabakh-data: no published table {name!r}{hint}"), file=sys.stderr)
         return 2
     table = package.tables[name]
-    rows = next(r["x-rows"] for r in desc["resources"] if r["name"] == name)
-    print(f"{name} ({table.group}, {rows} rows, primary key {', '.join(table.primary_key)}): {table.description}")
+    rows = next(r.get("x-rows", "?") for r in desc["resources"] if r["name"] == name)
+    key = ", ".join(table.primary_key)
+    print(printable(f"{name} ({table.group}, {rows} rows, primary key {key}): {table.description}"))
     entries = columns(package, table)
     width = max(len(e["column"]) for e in entries)
     for e in entries:
         detail = "; ".join(x for x in (e["constraints"], e["references"] and "-> " + e["references"], e["unit"]) if x)
         required = "required" if e["required"] else "optional"
         line = f"{e['column']:<{width}}  {e['type']:<7}  {required:<8}  {e['description']}"
-        print(line + (f" [{detail}]" if detail else ""))
+        print(printable(line + (f" [{detail}]" if detail else "")))
     return 0
 
 
 def _describe(repo: Repository, args: argparse.Namespace) -> int:
     published = _published(repo)
-    if published is None:
-        return 2
+    if isinstance(published, int):
+        return published
     desc, package = published
     if args.table:
         return _describe_table(desc, package, args.table)
-    print(f"{desc['name']} {desc['version']}: {len(desc['resources'])} tables")
-    width = max(len(r["name"]) for r in desc["resources"])
+    rows = [
+        [printable(str(r.get(key, ""))) for key in ("name", "x-group", "x-rows")]
+        + [printable(str(r["x-parquet"].get("path", "") if isinstance(r.get("x-parquet"), dict) else ""))]
+        for r in desc["resources"]
+    ]
+    print(printable(f"{desc.get('name', '')} {desc.get('version', '')}: {len(rows)} tables"))
+    width = max([len("table"), *(len(r[0]) for r in rows)])
     print(f"{'table':<{width}}  {'group':<10}  {'rows':>6}  parquet")
-    for r in desc["resources"]:
-        print(f"{r['name']:<{width}}  {r['x-group']:<10}  {r['x-rows']:>6}  {r['x-parquet']['path']}")
+    for name, group, count, parquet in rows:
+        print(f"{name:<{width}}  {group:<10}  {count:>6}  {parquet}")
     return 0
 
 
@@ -186,16 +211,16 @@ def _next_id(repo: Repository, args: argparse.Namespace) -> int:
     try:
         package = load_package(repo.schemas_dir)
     except SchemaError as exc:
-        print(f"karabakh-data: {exc}", file=sys.stderr)
+        print(f"karabakh-data: {printable(str(exc))}", file=sys.stderr)
         return 1
     names = [t.name for t in package.coded]
     if args.table not in names:
-        print(f"karabakh-data: no coded table {args.table!r}; one of: {', '.join(names)}", file=sys.stderr)
+        print(printable(f"karabakh-data: no coded table {args.table!r}; one of: {', '.join(names)}"), file=sys.stderr)
         return 2
     try:
         ids = next_ids(repo, package[args.table], args.count)
     except (ValueError, OSError) as exc:
-        print(f"karabakh-data: {exc}", file=sys.stderr)
+        print(f"karabakh-data: {printable(str(exc))}", file=sys.stderr)
         return 2
     print("\n".join(ids))
     return 0
@@ -203,8 +228,8 @@ def _next_id(repo: Repository, args: argparse.Namespace) -> int:
 
 def _serve(repo: Repository, args: argparse.Namespace) -> int:
     published = _published(repo)
-    if published is None:
-        return 2
+    if isinstance(published, int):
+        return published
     database = repo.root / DATABASE
     if not database.is_file():
         print(f"karabakh-data: no {DATABASE.as_posix()}: run `karabakh-data export` first", file=sys.stderr)
@@ -236,6 +261,13 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=REPORT_FORMATS, default="text", help="report format (default: text)")
     v.add_argument(
         "--from-csv", action="store_true", help="kept for scripts that pass it: validate always reads the CSV files"
+    )
+    v.add_argument(
+        "--base",
+        metavar="REF",
+        help="judge the change against the committed state of REF (a branch, tag or commit): its release record, "
+        "retired identifiers, version and seeds, not the working tree's, which the change can edit. CI passes the "
+        "pull request's base. Without it, validate judges against the working tree's own record, and says so",
     )
     v.set_defaults(run=_validate)
     for command, done, what in (
@@ -290,11 +322,11 @@ def main(argv: list[str] | None = None) -> int:
         repo = Repository.find(args.root)
     except RepositoryNotFound as exc:
         if args.root is not None or args.command not in READ_ONLY:
-            print(f"karabakh-data: {exc}", file=sys.stderr)
+            print(f"karabakh-data: {printable(str(exc))}", file=sys.stderr)
             return 2
         repo = Repository(installed_root())
         note = f"no repository here; {args.command} reads the installed data: {repo.root}"
-        print(f"karabakh-data: {note}", file=sys.stderr)
+        print(f"karabakh-data: {printable(note)}", file=sys.stderr)
     unmet = unmet_extra("check") if args.command in NEEDS_CHECK else []
     if unmet:
         print(
@@ -314,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("KARABAKH_DATA_DEBUG"):
             raise
         print(
-            f"karabakh-data: internal error: {type(exc).__name__}: {exc} (set KARABAKH_DATA_DEBUG=1 for the traceback)",
+            f"karabakh-data: internal error: {type(exc).__name__}: {printable(str(exc))[:500]} "
+            "(set KARABAKH_DATA_DEBUG=1 for the traceback)",
             file=sys.stderr,
         )
         return 3

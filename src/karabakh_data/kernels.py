@@ -185,14 +185,57 @@ def substrings_equal(
     return equal | (same & long)
 
 
-def contains(values: pa.Array | pa.ChunkedArray, needles: pa.Array) -> np.ndarray:
-    """For each row i, whether values[i] holds needles[i] (False where either is null). Each
-    distinct needle is looked for in the rows that have it."""
+ROWS_PER_BLOCK = 1 << 18  # contains() copies the values it looks in this many rows at a time
+
+
+def contains(values: pa.Array | pa.ChunkedArray, needles: pa.Array, regex: bool = False) -> np.ndarray:
+    """For each row i, whether values[i] holds needles[i] (with `regex`, a match of the regular
+    expression needles[i]; False where either is null). The rows with a needle are sorted by it, and
+    each distinct needle is looked for in its run of rows, a block of rows at a time."""
     encoded = pc.dictionary_encode(one_chunk(needles))
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    dictionary = encoded.dictionary.to_pylist()
     found = np.zeros(len(codes), dtype=bool)
-    for k, needle in enumerate(encoded.dictionary.to_pylist()):
-        group = codes == k
-        hits = pc.fill_null(pc.match_substring(pc.filter(values, pa.array(group)), needle), False)
-        found[np.flatnonzero(group)[hits.to_numpy(zero_copy_only=False)]] = True
+    rows = np.flatnonzero(codes >= 0)
+    order = rows[np.argsort(codes[rows], kind="stable")]
+    match = pc.match_substring_regex if regex else pc.match_substring
+    for first in range(0, len(order), ROWS_PER_BLOCK):
+        block = order[first : first + ROWS_PER_BLOCK]
+        picked = pc.take(values, pa.array(block))
+        bounds = np.searchsorted(codes[block], np.arange(len(dictionary) + 1))
+        for k in np.flatnonzero(np.diff(bounds)).tolist():
+            run = picked.slice(bounds[k], bounds[k + 1] - bounds[k])
+            hits = pc.fill_null(match(run, dictionary[k]), False).to_numpy(zero_copy_only=False)
+            found[block[bounds[k] : bounds[k + 1]][hits]] = True
     return found
+
+
+def distinct_characters(data: bytes) -> list[str]:
+    """The distinct characters outside ASCII of valid UTF-8 data, found from their lead bytes: each
+    character as the up to four bytes from its lead byte, packed into one integer."""
+    array = np.frombuffer(data, dtype=np.uint8)
+    leads = np.flatnonzero(array >= 0xC0)
+    if not len(leads):
+        return []
+    width = 2 + (array[leads] >= 0xE0) + (array[leads] >= 0xF0)
+    padded = np.concatenate([array, np.zeros(3, dtype=np.uint8)])
+    packed = np.zeros(len(leads), dtype=np.int64)
+    for k in range(4):
+        packed |= np.where(k < width, padded[leads + k].astype(np.int64), 0) << (8 * (3 - k))
+    return [int(x).to_bytes(4, "big").rstrip(b"\0").decode("utf-8") for x in np.unique(packed)]
+
+
+def cycle_members(parents: np.ndarray) -> np.ndarray:
+    """For each row, whether following `parents` (the row of each row's parent, -1 for none) from it
+    comes back to it. Each pass squares the parent map; after the pass whose step count reaches the
+    number of rows, every row has arrived at the root or on a cycle, and every row of a cycle is
+    where some row arrived (a cycle is a permutation of its rows)."""
+    n = len(parents)
+    step = np.append(np.where(parents < 0, n, parents), n).astype(np.int64)  # n: the root, its own parent
+    steps = 1
+    while steps <= n:
+        step = step[step]
+        steps *= 2
+    arrived = np.zeros(n + 1, dtype=bool)
+    arrived[step] = True
+    return arrived[:n]

@@ -13,10 +13,9 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import kernels
 from ..io.csvfile import TableData
 from ..kernels import Column
-from ..model.problems import Problem
+from ..model.problems import Omitted, Problem
 from .context import Context, all_of, any_of, is_any, lookup
 from .references import SEPARATOR
 
@@ -35,7 +34,7 @@ def events_with(accounts: TableData, mask: Column) -> pa.Array:
     return pc.unique(pc.drop_null(pc.filter(accounts.column("event_id"), pc.fill_null(mask, False))))
 
 
-def check_accounts(ctx: Context) -> Iterator[Problem]:
+def check_accounts(ctx: Context) -> Iterator[Problem | Omitted]:
     """Every event has an account; ACLED codes need an account whose voice allows them; a role that says
     the act happened needs an event some account affirms."""
     events, accounts = ctx.data.get("events"), ctx.data.get("event_accounts")
@@ -43,45 +42,42 @@ def check_accounts(ctx: Context) -> Iterator[Problem]:
     if events is None or accounts is None:
         return
     event_ids = events.column("event_id")
-    for row in kernels.true_rows(pc.invert(pc.is_in(event_ids, value_set=pc.drop_null(accounts.column("event_id"))))):
-        yield events.problem(
-            row,
-            "event_id",
-            "event-no-account",
-            "the event has no row in event_accounts: every event is some source's account",
-        )
+    yield from events.problems_at(
+        pc.invert(pc.is_in(event_ids, value_set=pc.drop_null(accounts.column("event_id")))),
+        "event_id",
+        "event-no-account",
+        "the event has no row in event_accounts: every event is some source's account",
+    )
     if vocab is None:
         return  # without its vocabulary (reported unreadable) a factuality value means nothing to check
     allowing = events_with(accounts, lookup(accounts.column("factuality"), vocab, "factuality", "allows_acled"))
     any_acled = any_of([pc.is_valid(events.column(f)) for f in ACLED_FIELDS])
-    for row in kernels.true_rows(pc.and_(any_acled, pc.invert(pc.is_in(event_ids, value_set=allowing)))):
-        yield events.problem(
-            row,
-            "acled_event_type",
-            "acled-not-allowed",
-            "no account of this event has a factuality that allows ACLED codes (vocab_factuality.allows_acled)",
-        )
+    yield from events.problems_at(
+        pc.and_(any_acled, pc.invert(pc.is_in(event_ids, value_set=allowing))),
+        "acled_event_type",
+        "acled-not-allowed",
+        "no account of this event has a factuality that allows ACLED codes (vocab_factuality.allows_acled)",
+    )
     yield from _check_roles(ctx, accounts, vocab)
 
 
-def _check_roles(ctx: Context, accounts: TableData, vocab: TableData) -> Iterator[Problem]:
+def _check_roles(ctx: Context, accounts: TableData, vocab: TableData) -> Iterator[Problem | Omitted]:
     links, roles = ctx.data.get("event_actors"), ctx.data.get("vocab_event_role")
     if links is None or roles is None:
         return
     affirmed = events_with(accounts, is_any(account_stances(accounts, vocab), *AFFIRMING_STANCES))
     needs = pc.fill_null(lookup(links.column("role"), roles, "role", "requires_affirmed"), False)
     known = pc.is_in(links.column("event_id"), value_set=pc.drop_null(accounts.column("event_id")))
-    for row in kernels.true_rows(
-        all_of([needs, known, pc.invert(pc.is_in(links.column("event_id"), value_set=affirmed))])
-    ):
-        yield links.problem(
-            row,
-            "role",
-            "role-not-affirmed",
+    yield from links.problems_at(
+        all_of([needs, known, pc.invert(pc.is_in(links.column("event_id"), value_set=affirmed))]),
+        "role",
+        "role-not-affirmed",
+        lambda row: (
             f"role {links.column('role')[row]} says the act happened, but no account of "
             f"{links.column('event_id')[row]} affirms it (it is only denied or spoken of as future): "
-            "link the actor it is about as subject",
-        )
+            "link the actor it is about as subject"
+        ),
+    )
 
 
 def _keys(data: TableData, mask: Column, *fields: str) -> pa.Array:
@@ -89,7 +85,7 @@ def _keys(data: TableData, mask: Column, *fields: str) -> pa.Array:
     return pc.binary_join_element_wise(*(pc.filter(data.column(f), mask) for f in fields), SEPARATOR)
 
 
-def check_attribution(ctx: Context) -> Iterator[Problem]:
+def check_attribution(ctx: Context) -> Iterator[Problem | Omitted]:
     """An account's factuality decides whether it names a claimant; a claimant is linked in event_actors
     in the claimant role with the account's source, and only an account's claimant is."""
     data, vocab = ctx.data.get("event_accounts"), ctx.data.get("vocab_factuality")
@@ -98,12 +94,18 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
     factuality, claimant = data.column("factuality"), data.column("claimed_by_actor_id")
     known = pc.is_in(factuality, value_set=vocab.column("factuality"))
     requires = lookup(factuality, vocab, "factuality", "requires_claimant")
-    for row in kernels.true_rows(all_of([known, requires, pc.is_null(claimant)])):
-        message = f"factuality {factuality[row]} needs the actor who makes the claim (or the denial)"
-        yield data.problem(row, "claimed_by_actor_id", "claimant-missing", message)
-    for row in kernels.true_rows(all_of([known, pc.invert(requires), pc.is_valid(claimant)])):
-        message = f"factuality {factuality[row]} is the source's own voice: no claimant"
-        yield data.problem(row, "claimed_by_actor_id", "claimant-unexpected", message)
+    yield from data.problems_at(
+        all_of([known, requires, pc.is_null(claimant)]),
+        "claimed_by_actor_id",
+        "claimant-missing",
+        lambda row: f"factuality {factuality[row]} needs the actor who makes the claim (or the denial)",
+    )
+    yield from data.problems_at(
+        all_of([known, pc.invert(requires), pc.is_valid(claimant)]),
+        "claimed_by_actor_id",
+        "claimant-unexpected",
+        lambda row: f"factuality {factuality[row]} is the source's own voice: no claimant",
+    )
     links = ctx.data.get("event_actors")
     if links is None:
         return
@@ -111,12 +113,16 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
     claims = _keys(data, named, "event_id", "claimed_by_actor_id", "source_id")
     is_link = pc.fill_null(is_any(links.column("role"), ROLE_CLAIMANT), False)
     linked = _keys(links, is_link, "event_id", "actor_id", "source_id")
-    claim_rows = pc.indices_nonzero(named)
-    for i in kernels.true_rows(pc.invert(pc.is_in(claims, value_set=linked))):
-        row = claim_rows[i].as_py()
-        event, source = data.column("event_id")[row], data.column("source_id")[row]
-        message = f"event_actors needs the row ({event}, {claimant[row]}, {ROLE_CLAIMANT}, {source})"
-        yield data.problem(row, "claimed_by_actor_id", "claimant-link", message)
+    unlinked = pc.take(pc.indices_nonzero(named), pc.indices_nonzero(pc.invert(pc.is_in(claims, value_set=linked))))
+    yield from data.problems_at(
+        unlinked.to_numpy(),
+        "claimed_by_actor_id",
+        "claimant-link",
+        lambda row: (
+            f"event_actors needs the row ({data.column('event_id')[row]}, {claimant[row]}, "
+            f"{ROLE_CLAIMANT}, {data.column('source_id')[row]})"
+        ),
+    )
     # a claimant link must name the claimant of an account of the same event and source (a link to an
     # unknown event is a foreign-key problem already)
     link_rows = pc.indices_nonzero(is_link)
@@ -126,11 +132,12 @@ def check_attribution(ctx: Context) -> Iterator[Problem]:
         unstated = pc.filter(
             unstated, pc.is_in(pc.take(links.column("event_id"), unstated), value_set=events.column("event_id"))
         )
-    for row in unstated.to_pylist():
-        yield links.problem(
-            row,
-            "actor_id",
-            "claimant-link",
-            f"{links.column('actor_id')[row]} is linked as claimant of {links.column('event_id')[row]} from "
-            f"{links.column('source_id')[row]}, but no account of that event from that source names it",
-        )
+    yield from links.problems_at(
+        unstated.to_numpy(),
+        "actor_id",
+        "claimant-link",
+        lambda row: (
+            f"{links.column('actor_id')[row]} is linked as claimant of {links.column('event_id')[row]} "
+            f"from {links.column('source_id')[row]}, but no account of that event from that source names it"
+        ),
+    )

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pyarrow.compute as pc
 
-from .. import kernels
 from ..model.problems import Problem
 from .accounts import ACLED_FIELDS
 from .context import Context, all_of, any_of, lookup
@@ -21,13 +20,12 @@ def check_acled(ctx: Context) -> Iterator[Problem]:
     if data is None:
         return
     present = [pc.is_valid(data.column(f)) for f in ACLED_FIELDS]
-    for row in kernels.true_rows(pc.and_(any_of(present), pc.invert(all_of(present)))):
-        yield data.problem(
-            row,
-            "acled_event_type",
-            "acled-incomplete",
-            "set all three ACLED fields (disorder, event, sub-event type) or none",
-        )
+    yield from data.problems_at(
+        pc.and_(any_of(present), pc.invert(all_of(present))),
+        "acled_event_type",
+        "acled-incomplete",
+        "set all three ACLED fields (disorder, event, sub-event type) or none",
+    )
     if pairs is None:
         return
     pair_keys = pc.binary_join_element_wise(
@@ -38,14 +36,15 @@ def check_acled(ctx: Context) -> Iterator[Problem]:
     )
     filed = pc.take(pairs.column("acled_disorder_type"), pc.index_in(event_pairs, value_set=pair_keys))
     disorder = data.column("acled_disorder_type")
-    for row in kernels.true_rows(all_of([pc.is_valid(disorder), pc.is_valid(filed), pc.not_equal(filed, disorder)])):
-        yield data.problem(
-            row,
-            "acled_disorder_type",
-            "acled-disorder",
+    yield from data.problems_at(
+        all_of([pc.is_valid(disorder), pc.is_valid(filed), pc.not_equal(filed, disorder)]),
+        "acled_disorder_type",
+        "acled-disorder",
+        lambda row: (
             f"ACLED files {data.column('acled_sub_event_type')[row].as_py()!r} "
-            f"under disorder type {filed[row].as_py()!r}",
-        )
+            f"under disorder type {filed[row].as_py()!r}"
+        ),
+    )
 
 
 def check_coordinates(ctx: Context) -> Iterator[Problem]:
@@ -54,22 +53,20 @@ def check_coordinates(ctx: Context) -> Iterator[Problem]:
         return
     lat, lon, precision = data.column("latitude"), data.column("longitude"), data.column("geo_precision")
     pair_broken = pc.not_equal(pc.is_valid(lat), pc.is_valid(lon))
-    for row in kernels.true_rows(pair_broken):
-        yield data.problem(
-            row,
-            "latitude" if not lat[row].is_valid else "longitude",
-            "coordinates-pair",
-            "set both latitude and longitude or neither",
+    for name, missing in (("latitude", pc.is_null(lat)), ("longitude", pc.is_null(lon))):
+        yield from data.problems_at(
+            pc.and_(pair_broken, missing), name, "coordinates-pair", "set both latitude and longitude or neither"
         )
     vocab = ctx.data.get("vocab_geo_precision")
     if vocab is None:
         return
     wants = lookup(precision, vocab, "geo_precision", "has_coordinates")
-    for row in kernels.true_rows(pc.and_(pc.invert(pair_broken), pc.not_equal(wants, pc.is_valid(lat)))):
-        yield data.problem(
-            row,
-            "geo_precision",
-            "coordinates-precision",
+    yield from data.problems_at(
+        pc.and_(pc.invert(pair_broken), pc.not_equal(wants, pc.is_valid(lat))),
+        "geo_precision",
+        "coordinates-precision",
+        lambda row: (
             f"geo_precision {precision[row]} "
-            + ("needs coordinates" if not lat[row].is_valid else "means no coordinates"),
-        )
+            + ("needs coordinates" if not lat[row].is_valid else "means no coordinates")
+        ),
+    )

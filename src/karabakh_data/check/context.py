@@ -13,6 +13,7 @@ from ..io.seeds import SourceTexts
 from ..kernels import Column
 from ..model.repository import Repository
 from ..model.schemas import Package
+from .record import Record
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Context:
     package: Package
     data: dict[str, TableData]  # the tables that could be read
     texts: SourceTexts = field(default_factory=lambda: SourceTexts({}))
+    record: Record | None = None  # the baseline's release record (None when it could not be read)
 
 
 def lookup(values: Column, table: TableData, key: str, column: str) -> Column:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pyarrow.compute as pc
 
-from .. import kernels
 from ..io.csvfile import TableData
 from ..model.problems import Problem
 from .context import Context
@@ -25,15 +24,16 @@ def check_fatalities(ctx: Context) -> Iterator[Problem]:
 
 
 def _check_order(data: TableData) -> Iterator[Problem]:
-    reported = set()
+    reported = None  # one problem per row is enough to point at it
     for lower, higher in ORDER:
         x, y = data.column(lower), data.column(higher)
-        for row in kernels.true_rows(pc.greater(x, y)):
-            if row not in reported:  # one problem per row is enough to point at it
-                reported.add(row)
-                yield data.problem(
-                    row,
-                    lower,
-                    "fatalities-order",
-                    f"{lower} ({x[row]}) is greater than {higher} ({y[row]}); need low <= best <= high",
-                )
+        wrong = pc.fill_null(pc.greater(x, y), False)
+        yield from data.problems_at(
+            wrong if reported is None else pc.and_(wrong, pc.invert(reported)),
+            lower,
+            "fatalities-order",
+            lambda row, lower=lower, higher=higher, x=x, y=y: (
+                f"{lower} ({x[row]}) is greater than {higher} ({y[row]}); need low <= best <= high"
+            ),
+        )
+        reported = wrong if reported is None else pc.or_(reported, wrong)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from ..model.problems import Problem
+from ..model.jsonfile import TEXT, JsonFileError, read_json_file, record
+from ..model.problems import LISTED_PER_RULE_AND_FILE, Omitted, Problem
 from ..model.repository import Repository
 
 
@@ -32,26 +33,54 @@ def _path_problem(repo: Repository, path: object) -> str | None:
     return None
 
 
-def check_descriptor(repo: Repository) -> list[Problem]:
+MAX_DESCRIPTOR_BYTES = 8 << 20  # the schemas of every table: about 0.1 MB now; more is refused unread
+_ANY = {}  # a path's type and value are judged by _path_problem, which says what is wrong with it
+_REFERENCE = {"type": ["object", "string"]}
+DESCRIPTOR_SHAPE = record(
+    {
+        "resources": {
+            "type": "array",
+            "items": record(
+                {
+                    "name": TEXT,
+                    "path": _ANY,
+                    "schema": _REFERENCE,
+                    "dialect": _REFERENCE,
+                    "x-parquet": {"type": "object"},
+                },
+                ("name",),
+                closed=False,
+            ),
+        },
+        "sources": {"type": "array", "items": {"type": "object"}},
+    },
+    ("resources",),
+    closed=False,
+)
+
+
+def read_descriptor(repo: Repository) -> tuple[dict | None, str, list[Problem]]:
+    """datapackage.json (None when there is none yet, or it cannot be used), its text, and why it
+    cannot be used."""
+    file, path = repo.relative(repo.descriptor_path), repo.descriptor_path
+    if not path.exists() and not path.is_symlink():
+        return None, "", []  # not built yet; build writes it
+    try:
+        if not repo.is_regular_inside(path):
+            raise JsonFileError("the descriptor must be a regular file, not a symlink")
+        desc = read_json_file(path, DESCRIPTOR_SHAPE, MAX_DESCRIPTOR_BYTES)
+    except JsonFileError as exc:
+        return None, "", [Problem(file, None, exc.where, None, "descriptor", None, exc.message)]
+    return desc, path.read_text(encoding="utf-8"), []
+
+
+def check_descriptor(repo: Repository) -> list[Problem | Omitted]:
     """datapackage.json may only point at regular files inside the repository."""
     file = repo.relative(repo.descriptor_path)
-    if not repo.descriptor_path.is_file():
-        return []  # not built yet; build writes it
-    text = repo.descriptor_path.read_text(encoding="utf-8", errors="replace")
-    try:
-        desc = json.loads(text)
-    except ValueError as exc:
-        return [Problem(file, None, None, None, "descriptor", None, f"not valid JSON: {exc}")]
-    problems = []
-    resources = desc.get("resources") if isinstance(desc, dict) else None
-    sources = desc.get("sources", []) if isinstance(desc, dict) else None
-    if (
-        not isinstance(resources, list)
-        or not all(isinstance(r, dict) for r in resources)
-        or not isinstance(sources, list)
-        or not all(isinstance(x, dict) for x in sources)
-    ):
-        return [Problem(file, None, None, None, "descriptor", None, "resources and sources must be lists of objects")]
+    desc, text, problems = read_descriptor(repo)
+    if desc is None:
+        return problems
+    resources, sources = desc["resources"], desc.get("sources", [])
     places = [(f"resources[{r.get('name')}].path", r.get("path")) for r in resources]
     places += [
         (f"resources[{r.get('name')}].x-parquet.path", (r.get("x-parquet") or {}).get("path")) for r in resources
@@ -62,13 +91,16 @@ def check_descriptor(repo: Repository) -> list[Problem]:
         for key in ("schema", "dialect"):
             if isinstance(r.get(key), str):
                 places.append((f"resources[{r.get('name')}].{key}", r[key]))
+    lines, unlisted = text.splitlines(), 0
     for where, path in places:
         try:
             reason = _path_problem(repo, path)
         except (OSError, ValueError) as exc:  # a name too long, a NUL byte: not a path we will open
             reason = f"not a usable path ({exc})"
-        if reason:
+        if reason and len(problems) >= LISTED_PER_RULE_AND_FILE:
+            unlisted += 1  # counted, not looked up line by line: a crafted descriptor holds thousands
+        elif reason:
             needle = json.dumps(path, ensure_ascii=False)
-            line = next((i for i, content in enumerate(text.splitlines(), 1) if needle in content), None)
-            problems.append(Problem(file, line, where, "path", "descriptor-path", str(path), reason))
-    return problems
+            line = next((i for i, content in enumerate(lines, 1) if needle in content), None)
+            problems.append(Problem(file, line, where, "path", "descriptor-path", str(path)[:200], reason))
+    return problems + ([Omitted(file, "descriptor-path", unlisted)] if unlisted else [])

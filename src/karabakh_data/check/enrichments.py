@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from .. import kernels
 from ..io.csvfile import TableData, parse_column
-from ..model.problems import Problem
+from ..model.problems import LISTED_PER_RULE_AND_FILE, Problem
 from ..model.schemas import ENRICHMENT_BY_ORIGIN
 from .context import Context, all_of, is_any, lookup
 from .references import SEPARATOR, key_values
@@ -37,20 +37,18 @@ def _check_backed(data: TableData, field: str, kind: str, records: pa.Array) -> 
     if kind == ENRICHMENT_BY_ORIGIN:
         enriched_origin = is_any(data.column(ENRICHMENT_BY_ORIGIN), ORIGIN_ENRICHED)
         needs = pc.and_(needs, enriched_origin)
-        for row in kernels.true_rows(pc.and_(is_backed, pc.invert(enriched_origin))):
-            yield data.problem(
-                row,
-                ENRICHMENT_BY_ORIGIN,
-                "enrichment-origin",
-                f"{field} is backed by an enrichment, so date_origin must be enriched",
-            )
-    for row in kernels.true_rows(pc.and_(needs, pc.invert(is_backed))):
-        yield data.problem(
-            row,
-            field,
-            "enrichment-missing",
-            "a value from outside the text needs a row in enrichments.csv with its basis (or leave the cell empty)",
+        yield from data.problems_at(
+            pc.and_(is_backed, pc.invert(enriched_origin)),
+            ENRICHMENT_BY_ORIGIN,
+            "enrichment-origin",
+            f"{field} is backed by an enrichment, so date_origin must be enriched",
         )
+    yield from data.problems_at(
+        pc.and_(needs, pc.invert(is_backed)),
+        field,
+        "enrichment-missing",
+        "a value from outside the text needs a row in enrichments.csv with its basis (or leave the cell empty)",
+    )
 
 
 def _check_rows(ctx: Context, enrichments: TableData, backed: dict) -> Iterator[Problem]:
@@ -65,31 +63,43 @@ def _check_rows(ctx: Context, enrichments: TableData, backed: dict) -> Iterator[
     original[first] = True
     original &= codes >= 0
     first_row = dict(zip(codes[first].tolist(), first.tolist()))
-    for row in np.flatnonzero(~original & (codes >= 0)).tolist():
-        yield enrichments.problem(
-            row,
-            "field_name",
-            "enrichment-duplicate",
+    yield from enrichments.problems_at(
+        np.flatnonzero(~original & (codes >= 0)),
+        "field_name",
+        "enrichment-duplicate",
+        lambda row: (
             f"{table[row]}.{column[row]} of {record[row]} is already backed by "
-            f"{enrichments.column('enrichment_id')[first_row[codes[row]]]}",
-        )
+            f"{enrichments.column('enrichment_id')[first_row[codes[row]]]}"
+        ),
+    )
     vocab = ctx.data.get("vocab_basis_type")
     if vocab is not None:
         basis = enrichments.column("basis_type")
         needs_reference = pc.fill_null(lookup(basis, vocab, "basis_type", "requires_reference"), False)
-        for row in kernels.true_rows(
-            all_of([pa.array(original), needs_reference, pc.is_null(enrichments.column("reference"))])
-        ):
-            yield enrichments.problem(
-                row,
-                "reference",
-                "enrichment-reference",
-                f"basis type {basis[row]} needs a reference: where was it verified?",
-            )
+        yield from enrichments.problems_at(
+            all_of([pa.array(original), needs_reference, pc.is_null(enrichments.column("reference"))]),
+            "reference",
+            "enrichment-reference",
+            lambda row: f"basis type {basis[row]} needs a reference: where was it verified?",
+        )
     pairs = pc.binary_join_element_wise(table, column, SEPARATOR)
-    for pair in pc.unique(pc.filter(pairs, pa.array(original))).to_pylist():
-        if pair is None:
-            continue
+    # the (table, field) pairs that can be backed: a few, whatever the enrichments name
+    enrichable = [
+        f"{name}{SEPARATOR}{f.name}" for name, data in ctx.data.items() for f in data.table.fields if f.enrichment
+    ]
+    yield from enrichments.problems_at(
+        all_of(
+            [
+                pa.array(original),
+                pc.is_in(table, value_set=pa.array(list(ctx.data), pa.string())),  # an unreadable table: no judgement
+                pc.invert(pc.is_in(pairs, value_set=pa.array(enrichable, pa.string()))),
+            ]
+        ),
+        "field_name",
+        "enrichment-target",
+        lambda row: f"{table[row]}.{column[row]} is not an enrichable field (x-enrichment in its schema)",
+    )
+    for pair in sorted(set(enrichable) & set(pc.unique(pc.filter(pairs, pa.array(original))).to_pylist())):
         rows = pc.indices_nonzero(pc.and_(pa.array(original), pc.fill_null(pc.equal(pairs, pair), False)))
         yield from _check_targets(ctx, enrichments, pair.split(SEPARATOR), rows, backed)
 
@@ -97,35 +107,29 @@ def _check_rows(ctx: Context, enrichments: TableData, backed: dict) -> Iterator[
 def _check_targets(
     ctx: Context, enrichments: TableData, pair: list[str], rows: pa.Array, backed: dict
 ) -> Iterator[Problem]:
-    """The enrichments rows (`rows`) that back one field of one table: each names an existing record
-    of an enrichable field, and holds the value of its cell."""
+    """The enrichments rows (`rows`) that back one enrichable field of one table: each names an existing
+    record, and holds the value of its cell."""
     name, field = pair
     record, value = enrichments.column("record_id"), enrichments.column("value")
     backed[(name, field)] = pc.take(record, rows)
-    target = ctx.data.get(name)
-    if target is None:
-        return
-    if not target.table.has_field(field) or target.table.field(field).enrichment is None:
-        for row in rows.to_pylist():
-            yield enrichments.problem(
-                row,
-                "field_name",
-                "enrichment-target",
-                f"{name}.{field} is not an enrichable field (x-enrichment in its schema)",
-            )
-        return
+    target = ctx.data[name]
     target_rows = pc.index_in(pc.take(record, rows), value_set=target.column(target.table.primary_key[0]))
-    for row in pc.filter(rows, pc.is_null(target_rows)).to_pylist():
-        yield enrichments.problem(row, "record_id", "enrichment-target", f"{name} has no row {record[row].as_py()!r}")
+    yield from enrichments.problems_at(
+        pc.filter(rows, pc.is_null(target_rows)).to_numpy(),
+        "record_id",
+        "enrichment-target",
+        lambda row: f"{name} has no row {record[row].as_py()!r}",
+    )
     found = pc.is_valid(target_rows)
     rows, target_rows = pc.filter(rows, found), pc.filter(target_rows, found)
     parsed, bad = parse_column(pc.take(value, rows), target.table.field(field).type)
     cells = pc.take(target.column(field), target_rows)
-    for i in kernels.true_rows(pc.or_(bad, pc.invert(pc.fill_null(pc.equal(parsed, cells), False)))):
-        row = rows[i].as_py()
-        yield enrichments.problem(
-            row,
-            "value",
-            "enrichment-mismatch",
-            f"{name}.{field} of {record[row]} holds {cells[i].as_py()!r}, not this value",
-        )
+    wrong = pc.indices_nonzero(pc.or_(bad, pc.invert(pc.fill_null(pc.equal(parsed, cells), False))))
+    first = wrong.slice(0, LISTED_PER_RULE_AND_FILE)  # what the listed problems say the cells hold
+    held = dict(zip(pc.take(rows, first).to_pylist(), pc.take(cells, first).to_pylist()))
+    yield from enrichments.problems_at(
+        pc.take(rows, wrong).to_numpy(),
+        "value",
+        "enrichment-mismatch",
+        lambda row: f"{name}.{field} of {record[row]} holds {held[row]!r}, not this value",
+    )

@@ -17,9 +17,11 @@ from .. import kernels
 from ..io.csvfile import TableData
 from ..io.seeds import SourceTexts, seed_path
 from ..kernels import Column
-from ..model.problems import Problem
-from ..model.repository import sha256_hex
+from ..model.problems import Omitted, Problem
 from .context import Context, lookup
+
+ROWS_PER_LOOK = 1 << 14
+WORDLIKE = r"[\p{L}\p{N}]"
 
 
 class SpanError(Exception):
@@ -125,12 +127,12 @@ def _cited(data: TableData, row: int, record: dict) -> Iterator[tuple[str, str, 
 
 def _seed_differences(texts: SourceTexts, source_id: str, title: str, sha256: str, chars: int) -> Iterator[tuple]:
     """(field, rule, message) of each way a seed file differs from its sources row."""
-    raw = texts.raw[source_id]
-    if sha256_hex(raw) != sha256:
+    raw, digest = texts.raw[source_id], texts.digests[source_id]
+    if digest != sha256:
         yield (
             "text_sha256",
             "source-hash",
-            f"the file's SHA-256 is {sha256_hex(raw)}: seeds are never edited; a new text is a new source",
+            f"the file's SHA-256 is {digest}: seeds are never edited; a new text is a new source",
         )
     if texts.chars(source_id) != chars:
         yield "text_chars", "source-length", f"the text has {texts.chars(source_id)} characters"
@@ -174,47 +176,43 @@ def check_spans(ctx: Context) -> Iterator[Problem]:
         texts = texts or SpanIndex(ctx)
         columns = [data.column(c) for c in ("source_id", "quote", "char_start", "char_end")]
         shipped = pc.is_in(columns[0], value_set=pa.array(texts.ids, pa.string()))
-        without = pc.or_(pc.is_null(columns[2]), pc.is_null(columns[3]))
+        # an unknown source or a missing quote is reported by other rules
+        known = pc.fill_null(pc.and_(shipped, pc.is_valid(columns[1])), False).to_numpy(zero_copy_only=False)
+        without = pc.or_(pc.is_null(columns[2]), pc.is_null(columns[3])).to_numpy(zero_copy_only=False)
         if kinds is not None:
             yield from _check_excerpts(data, lookup(columns[0], kinds, "source_id", "source_kind"))
-        unmatched = pc.and_(shipped, pc.or_(without, pc.invert(pa.array(texts.matching_spans(*columns)))))
-        yield from _closer_look(ctx, data, np.array(kernels.true_rows(unmatched), dtype=np.int64))
+        rows = np.flatnonzero(known & (without | ~texts.matching_spans(*columns)))
+        for first in range(0, len(rows), ROWS_PER_LOOK):  # the rows that need a closer look, a slice at a time
+            yield from _look_closer(ctx, data, rows[first : first + ROWS_PER_LOOK])
 
 
-def _check_excerpts(data: TableData, kind: Column) -> Iterator[Problem]:
+def _check_excerpts(data: TableData, kind: Column) -> Iterator[Problem | Omitted]:
     cited = pc.fill_null(pc.equal(kind, CITED), False)
-    for row in kernels.true_rows(
-        pc.and_(cited, pc.or_(pc.is_valid(data.column("char_start")), pc.is_valid(data.column("char_end"))))
-    ):
-        yield data.problem(
-            row,
-            "char_start",
-            "excerpt-offsets",
-            "the source is cited, not shipped: there is no text to count offsets in",
-        )
+    offsets = pc.or_(pc.is_valid(data.column("char_start")), pc.is_valid(data.column("char_end")))
+    yield from data.problems_at(
+        pc.and_(cited, offsets),
+        "char_start",
+        "excerpt-offsets",
+        "the source is cited, not shipped: there is no text to count offsets in",
+    )
     quote = data.column("quote")
     long = pc.or_(pc.greater(pc.utf8_length(quote), MAX_EXCERPT_CHARS), pc.match_substring(quote, "\n"))
-    for row in kernels.true_rows(pc.and_(cited, pc.fill_null(long, False))):
-        yield data.problem(
-            row,
-            "quote",
-            "excerpt-length",
-            f"an excerpt of a cited source is one sentence at most ({MAX_EXCERPT_CHARS} characters, one line): "
-            "cite the report, do not copy it",
-        )
+    yield from data.problems_at(
+        pc.and_(cited, pc.fill_null(long, False)),
+        "quote",
+        "excerpt-length",
+        f"an excerpt of a cited source is one sentence at most ({MAX_EXCERPT_CHARS} characters, one line): "
+        "cite the report, do not copy it",
+    )
 
 
-def _closer_look(ctx: Context, data: TableData, rows: np.ndarray) -> Iterator[Problem]:
-    """Why each row's span does not hold its quote: the quote is not in the text, occurs more than once,
-    sits elsewhere, or has no offsets yet."""
-    if not len(rows):
-        return
+def _look_closer(ctx: Context, data: TableData, rows: np.ndarray) -> Iterator[Problem]:
+    """Why each row's quote is not at its offsets: not in the text, ambiguous, elsewhere, or without
+    offsets yet."""
     picked = data.typed.select(["source_id", "quote", "char_start", "char_end"]).take(pa.array(rows, pa.int64()))
     for row, values in zip(rows.tolist(), picked.to_pylist()):
         source_id, quote, start, end = values.values()
         text = ctx.texts.get(source_id)
-        if text is None or not quote:
-            continue  # a missing quote is reported by other rules
         try:
             found_start, _ = locate(text, quote, start)
         except SpanError as exc:
@@ -231,4 +229,17 @@ def _closer_look(ctx: Context, data: TableData, rows: np.ndarray) -> Iterator[Pr
                 f"text[{start}:{end}] is {text[start:end][:60]!r}, not the quote; "
                 f"the quote is at char_start {found_start}: run `karabakh-data fmt`",
                 f"{start}:{end}",
+            )
+
+
+def check_quotes(ctx: Context) -> Iterator[Problem | Omitted]:
+    """A quote is evidence only when it holds words or numbers: a space or a comma alone is in every text."""
+    for data in ctx.data.values():
+        if data.table.has_evidence:
+            quote = data.column("quote")
+            yield from data.problems_at(
+                pc.and_(pc.is_valid(quote), pc.invert(pc.match_substring_regex(quote, WORDLIKE))),
+                "quote",
+                "quote-blank",
+                "the quote holds no letter or digit: quote the words the row is coded from",
             )

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import kernels
 from ..io.csvfile import TableData
 from ..model.problems import Problem
 from .context import Context, all_of, any_of
@@ -33,10 +32,22 @@ def check_foreign_keys(ctx: Context) -> Iterator[Problem]:
                 pc.invert(pc.is_in(keys, value_set=pc.drop_null(key_values(parent, fk.reference_fields)))),
             )
             label, target = ",".join(fk.fields), f"{fk.resource}.{','.join(fk.reference_fields)}"
-            for row in kernels.true_rows(missing):
-                value = keys[row].as_py().replace(SEPARATOR, " / ")
-                yield data.problem(row, label, "foreign-key", f"{value!r} is not a value of {target}", value)
+            yield from data.problems_at(
+                missing,
+                label,
+                "foreign-key",
+                lambda row, keys=keys, target=target: f"{_spelled(keys, row)!r} is not a value of {target}",
+                lambda row, keys=keys: _spelled(keys, row),
+            )
             if len(fk.fields) > 1:
                 present = [pc.is_valid(data.column(f)) for f in fk.fields]
-                for row in kernels.true_rows(pc.and_(any_of(present), pc.invert(all_of(present)))):
-                    yield data.problem(row, label, "foreign-key-partial", f"set all of ({label}) or none of them", None)
+                yield from data.problems_at(
+                    pc.and_(any_of(present), pc.invert(all_of(present))),
+                    label,
+                    "foreign-key-partial",
+                    f"set all of ({label}) or none of them",
+                )
+
+
+def _spelled(keys: pa.Array, row: int) -> str:
+    return keys[row].as_py().replace(SEPARATOR, " / ")

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import kernels
-from ..model.problems import Problem
+from ..model.problems import Omitted, Problem
 from .context import Context, lookup
 
 
@@ -58,18 +59,16 @@ def cycle_rows(edges: list[tuple[int, str, str]]) -> set[int]:
     return on_cycle
 
 
-def check_relations(ctx: Context) -> Iterator[Problem]:
+def check_relations(ctx: Context) -> Iterator[Problem | Omitted]:
     relations = ctx.data.get("event_relations")
     if relations is None:
         return
     same = pc.fill_null(pc.equal(relations.column("event_id"), relations.column("related_event_id")), False)
-    for row in kernels.true_rows(same):
-        yield relations.problem(row, "related_event_id", "relation-self", "an event cannot be related to itself")
+    yield from relations.problems_at(same, "related_event_id", "relation-self", "an event cannot be related to itself")
     self_rows = set(kernels.true_rows(same))
-    for row in sorted(cycle_rows([e for e in part_edges(ctx) if e[0] not in self_rows])):
-        yield relations.problem(
-            row,
-            "related_event_id",
-            "relation-cycle",
-            "the parts form a cycle: an event would be, through its parts, a part of itself",
-        )
+    yield from relations.problems_at(
+        np.array(sorted(cycle_rows([e for e in part_edges(ctx) if e[0] not in self_rows])), dtype=np.int64),
+        "related_event_id",
+        "relation-cycle",
+        "the parts form a cycle: an event would be, through its parts, a part of itself",
+    )

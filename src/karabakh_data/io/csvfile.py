@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -21,13 +22,14 @@ import pyarrow.csv as pa_csv
 
 from .. import kernels
 from ..model import repository
+from ..model.characters import ASCII_CONTROLS
 from ..model.keywords import TYPES
-from ..model.problems import Problem
+from ..model.problems import LISTED_PER_RULE_AND_FILE, Omitted, Problem
 from ..model.repository import Repository
 from ..model.schemas import Table
 from .spelling import key_order, spell
 
-ALLOWED_BYTES = bytes(range(0x20, 0x100)) + b"\n"  # every byte but the C0 controls (LF aside)
+ALLOWED_BYTES = bytes(b for b in range(0x100) if b not in ASCII_CONTROLS) + b"\n"  # but C0 and DEL (LF aside)
 BLOCK_BYTES = 1 << 24  # the CSV reader's unit of work: a table comes in chunks of about this size
 
 
@@ -40,7 +42,7 @@ class TableData:
     raw: bytes  # the file's bytes (line endings normalised to LF)
     strings: pa.Table  # every column as written (null = empty cell), in schema order
     typed: pa.Table  # schema types; cells that did not parse are null
-    bad_cells: dict[str, set[int]] = field(default_factory=dict)  # column -> rows whose cell did not parse
+    bad_cells: dict[str, pa.Array] = field(default_factory=dict)  # column -> mask of the cells that did not parse
 
     @property
     def num_rows(self) -> int:
@@ -78,9 +80,7 @@ class TableData:
         for f in self.table.fields:
             spelled = spell(self.typed.column(f.name), f.type)
             if f.name in self.bad_cells:
-                bad = np.zeros(self.num_rows, dtype=bool)
-                bad[list(self.bad_cells[f.name])] = True
-                spelled = pc.if_else(pa.array(bad), self.strings.column(f.name), spelled)
+                spelled = pc.if_else(self.bad_cells[f.name], self.strings.column(f.name), spelled)
             columns.append(spelled)
         return columns
 
@@ -108,6 +108,28 @@ class TableData:
         return Problem(
             self.file, self.line(row), self.record(row), field, rule, None if value is None else str(value), message
         )
+
+    def problems_at(
+        self,
+        where: pa.Array | pa.ChunkedArray | np.ndarray,
+        field: str | None,
+        rule: str,
+        message: str | Callable[[int], str],
+        value: Callable[[int], object] | None = None,
+    ) -> Iterator[Problem | Omitted]:
+        """A problem at each row `where` names (a mask, null = false; or the rows, in order): the
+        first LISTED_PER_RULE_AND_FILE made, the others counted, so that no input makes a problem of
+        every row. `message` and `value` may say something of each row."""
+        if isinstance(where, np.ndarray) and where.dtype != bool:
+            rows, count = where[:LISTED_PER_RULE_AND_FILE].tolist(), len(where)
+        else:
+            found = pc.indices_nonzero(pc.fill_null(where, False))
+            rows, count = found.slice(0, LISTED_PER_RULE_AND_FILE).to_pylist(), len(found)
+        for row in rows:
+            text = message(row) if callable(message) else message
+            yield self.problem(row, field, rule, text, None if value is None else value(row))
+        if count > len(rows):
+            yield Omitted(self.file, rule, count - len(rows))
 
 
 def parse_column(cells: pa.ChunkedArray | pa.Array, field_type: str) -> tuple[pa.Array, pa.Array]:
@@ -177,52 +199,49 @@ def _byte_problems(file: str, data: bytes) -> list[Problem]:
     return problems
 
 
-def _header_problems(file: str, header: list[str], table: Table) -> list[Problem]:
-    expected, problems, seen = table.field_names, [], set()
+def _header_problems(file: str, header: list[str], table: Table) -> list[Problem | Omitted]:
+    """What is wrong with the header; a header of millions of columns makes a few problems, and counts
+    the others."""
+    expected, problems, seen, counts = table.field_names, [], set(), {}
+
+    def add(rule: str, name: str | None, value: str | None, message: str) -> None:
+        counts[rule] = counts.get(rule, 0) + 1
+        if counts[rule] <= LISTED_PER_RULE_AND_FILE:
+            problems.append(Problem(file, 1, None, name, rule, value, message))
+
     for position, name in enumerate(header, 1):
         if not name.strip():
-            problems.append(Problem(file, 1, None, None, "header-blank", name, f"column {position} has no name"))
+            add("header-blank", None, name, f"column {position} has no name")
         elif name in seen:
-            problems.append(
-                Problem(file, 1, None, name, "header-duplicate", name, f"column {name!r} appears more than once")
-            )
+            add("header-duplicate", name, name, f"column {name!r} appears more than once")
         seen.add(name)
-    for name in sorted(set(header) - set(expected)):
+    for name in sorted(seen - set(expected)):
         if name.strip():
-            problems.append(
-                Problem(
-                    file, 1, None, name, "header-unknown", name, f"column {name!r} is not in schemas/{table.name}.json"
-                )
-            )
-    for name in [n for n in expected if n not in header]:
-        problems.append(
-            Problem(
-                file, 1, None, name, "header-missing", None, f"column {name!r} of schemas/{table.name}.json is missing"
-            )
-        )
+            add("header-unknown", name, name, f"column {name!r} is not in schemas/{table.name}.json")
+    for name in [n for n in expected if n not in seen]:
+        add("header-missing", name, None, f"column {name!r} of schemas/{table.name}.json is missing")
     if not problems and header != expected:
-        problems.append(
-            Problem(
-                file,
-                1,
-                None,
-                None,
-                "header-order",
-                ",".join(header),
-                "columns are not in schema order; run `karabakh-data fmt` to reorder them",
-            )
+        add(
+            "header-order",
+            None,
+            ",".join(header),
+            "columns are not in schema order; run `karabakh-data fmt` to reorder them",
         )
-    return problems
+    return problems + [
+        Omitted(file, rule, n - LISTED_PER_RULE_AND_FILE) for rule, n in counts.items() if n > LISTED_PER_RULE_AND_FILE
+    ]
 
 
-def _ragged_problems(file: str, data: bytes, width: int) -> list[Problem]:
+def _ragged_problems(file: str, data: bytes, width: int) -> list[Problem | Omitted]:
     """The records whose number of cells differs from the header's, each at its line."""
     ends = kernels.record_ends(data)
     counts = kernels.fields_per_record(data, ends)
     starts = np.r_[0, ends + 1][: len(counts)]
     blank = np.r_[ends, len(data)][: len(counts)] == starts
-    problems = []
-    for record in np.flatnonzero((counts != width) & ~blank).tolist():
+    problems, ragged = [], np.flatnonzero((counts != width) & ~blank)
+    if len(ragged) > LISTED_PER_RULE_AND_FILE:
+        problems.append(Omitted(file, "csv-ragged-row", len(ragged) - LISTED_PER_RULE_AND_FILE))
+    for record in ragged[:LISTED_PER_RULE_AND_FILE].tolist():
         start = int(starts[record])
         text = data[start : start + 200].split(b"\n")[0].decode("utf-8", "replace")
         problems.append(
@@ -241,7 +260,7 @@ def _ragged_problems(file: str, data: bytes, width: int) -> list[Problem]:
 
 def _read_cells(
     file: str, data: bytes, table: Table, pool: ThreadPoolExecutor
-) -> tuple[pa.Table | None, list[Problem]]:
+) -> tuple[pa.Table | None, list[Problem | Omitted]]:
     """The cells of the file as written, or None with the problems that prevent reading them. The
     quoting is checked on the pool while the reader parses the file."""
     if not data or data.isspace():
@@ -257,13 +276,17 @@ def _read_cells(
     if any(p.rule != "header-order" for p in problems):
         return None, problems
     invalid, failure = [], None
+
+    def skip(row: pa_csv.InvalidRow) -> str:
+        if not invalid:  # one is enough: _ragged_problems finds them all without keeping every row
+            invalid.append(row.number)
+        return "skip"
+
     try:
         cells = pa_csv.read_csv(
             pa.BufferReader(data),
             read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, block_size=BLOCK_BYTES),
-            parse_options=pa_csv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=lambda row: invalid.append(row) or "skip"
-            ),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip),
             # only an empty cell is missing: "NA" (Namibia) or "null" is text
             convert_options=pa_csv.ConvertOptions(
                 column_types={name: pa.string() for name in header},
@@ -297,15 +320,23 @@ def _read_cells(
 
 def read_table(
     repo: Repository, table: Table, pool: ThreadPoolExecutor | None = None
-) -> tuple[TableData | None, list[Problem]]:
+) -> tuple[TableData | None, list[Problem | Omitted]]:
     """The table from its CSV file (None when it cannot be read), and every problem found on the way.
     The byte checks, the quoting check and the parse each read the whole file, and the columns are
     typed one by one: `pool` (two workers of its own when not given) runs them side by side."""
     path = repo.csv_path(table.name)
     file = repo.relative(path)
-    if path.is_symlink() or not path.is_file():
+    if not repo.is_regular_inside(path):
         return None, [
-            Problem(file, None, None, None, "file-missing", None, "the table's CSV file is missing (or is a symlink)")
+            Problem(
+                file,
+                None,
+                None,
+                None,
+                "file-missing",
+                None,
+                "the table's CSV file is missing (or is a symlink, or in a symlinked folder)",
+            )
         ]
     size = path.stat().st_size
     if size > repository.MAX_FILE_BYTES:
@@ -338,10 +369,10 @@ def read_table(
             table.fields, pool.map(lambda f: parse_column(cells.column(f.name), f.type), table.fields)
         ):
             typed.append(values)
-            if f.type != "string" and (rows := kernels.true_rows(bad)):
-                bad_cells[f.name] = set(rows)
+            if f.type != "string" and pc.any(bad).as_py():
+                bad_cells[f.name] = bad
     data = TableData(table, file, data, cells, pa.table(typed, names=table.field_names), bad_cells)
-    for name, rows in bad_cells.items():
+    for name, bad in bad_cells.items():
         kind = table.field(name).type
-        more += [data.problem(row, name, "type", f"not a valid {kind}{TYPES[kind].hint}") for row in sorted(rows)]
+        more += data.problems_at(bad, name, "type", f"not a valid {kind}{TYPES[kind].hint}")
     return data, problems + more

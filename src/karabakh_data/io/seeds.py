@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from pathlib import Path
 
 import numpy as np
 
 from .. import kernels
-from ..model.repository import Repository
+from ..model.repository import Repository, sha256_hex
 
 SOURCE_ID = re.compile(r"[0-9]{3}_[0-9a-f]{16}")
 MAX_SEED_BYTES = 64 * 1024 * 1024  # a news article is a few kilobytes; a seed is refused above this
@@ -22,16 +20,15 @@ def seed_path(repo: Repository, source_id: object) -> Path | None:
     if not isinstance(source_id, str) or not SOURCE_ID.fullmatch(source_id):
         return None
     path = repo.root / "seeds" / f"{source_id}.txt"  # the pattern admits no separator and no '..'
-    try:
-        return path if stat.S_ISREG(os.lstat(path).st_mode) else None  # lstat: a symlink is not a regular file
-    except OSError:
-        return None
+    return path if repo.is_regular_inside(path) else None
 
 
 class SourceTexts:
-    """The seed files that are valid UTF-8, by source id: their bytes, and their text when asked."""
+    """The seed files that are valid UTF-8, by source id: their bytes, and their text when asked; and
+    the SHA-256 of every seed file read, valid or not."""
 
     def __init__(self, raw: dict[str, bytes]):
+        self.digests = {source_id: sha256_hex(data) for source_id, data in raw.items()}
         self.raw = {source_id: data for source_id, data in raw.items() if kernels.utf8_error(data) is None}
         self._texts: dict[str, str] = {}
 

@@ -83,7 +83,7 @@ def package_from_descriptor(desc: dict, where: str) -> Package:
         for resource in desc["resources"]:
             name = resource["name"]
             package.tables[name] = parse_table(name, resource["x-group"], resource["schema"], f"{where}: {name}")
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:  # a part that is missing or not of its JSON type
         raise SchemaError(where, f"not a karabakh-data descriptor ({type(exc).__name__}: {exc})") from None
     return package
 

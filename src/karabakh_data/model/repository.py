@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,23 @@ class Repository:
 
     def parquet_path(self, table: str) -> Path:
         return self.parquet_dir / f"{table}.parquet"
+
+    def is_regular_inside(self, path: Path) -> bool:
+        """Whether `path` is a regular file inside the repository, reached through no symlink: a
+        symlinked file or folder (data/csv/, schemas/views/) could point anywhere."""
+        try:
+            parts = path.relative_to(self.root).parts
+        except ValueError:
+            return False
+        current = self.root
+        try:
+            for part in parts:
+                current = current / part
+                if stat.S_ISLNK(os.lstat(current).st_mode):
+                    return False
+            return stat.S_ISREG(os.lstat(path).st_mode)
+        except (OSError, ValueError):  # missing, a name too long, a NUL byte: not a file we will open
+            return False
 
     def relative(self, path: Path) -> str:
         """Repository-relative POSIX path, as written in reports and in datapackage.json."""

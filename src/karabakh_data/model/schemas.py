@@ -7,12 +7,14 @@ is an error, because a constraint that is silently ignored is a constraint nobod
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .jsonfile import JsonFileError, read_json_file
 from .keywords import CONSTRAINTS, TYPES
+from .repository import Repository
+from .shapes import PACKAGE_SHAPE, TABLE_SHAPE
 
 PACKAGE_FILE = "_package.json"
 TABLE_GROUPS = ("source", "coded", "link", "enrichment", "registry", "vocabulary", "view")
@@ -22,7 +24,7 @@ VOCABULARY_GROUP = "vocabulary"
 SCHEMA_KEYS = {"$schema", "description", "fields", "primaryKey", "foreignKeys"}
 FIELD_KEYS = {"name", "type", "description", "constraints", "x-enrichment", "x-crosswalk", "x-derivation", "x-unit"}
 CROSSWALK_KEYS = {"acled", "ucdp_ged", "plover", "cameo", "pax"}  # where the concept lives in the anchor datasets
-PACKAGE_KEYS = {"name", "title", "description", "version", "keywords", "licenses", "contributors", "tables"}
+PACKAGE_KEYS = set(PACKAGE_SHAPE["properties"])
 # x-enrichment: "always" = every value needs a row in enrichments; "date_origin" = the row's
 # date_origin column decides (a value needs an enrichment row exactly when date_origin is "enriched").
 ENRICHMENT_ALWAYS = "always"
@@ -239,22 +241,21 @@ def parse_table(name: str, group: str, raw: object, path: str) -> Table:
     return Table(name, group, description, fields, pk, fks, raw)
 
 
-def read_json(path: Path, what: str) -> object:
-    """A JSON file, refused when it is too large, too deeply nested or not JSON."""
+def read_json(path: Path, what: str, shape: dict, root: Path) -> object:
+    """A JSON file under `root`, refused when it is reached through a symlink, too large, too deeply
+    nested, not JSON or not of its shape."""
+    if not Repository(root).is_regular_inside(path):
+        raise SchemaError(str(path), f"the {what} is missing (or is a symlink, or in a symlinked folder)")
     try:
-        if path.is_symlink() or not path.is_file():
-            raise SchemaError(str(path), f"the {what} is missing (or is a symlink)")
-        if path.stat().st_size > MAX_SCHEMA_BYTES:
-            raise SchemaError(str(path), f"the {what} is larger than {MAX_SCHEMA_BYTES} bytes")
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        raise SchemaError(str(path), f"cannot read the {what}: {type(exc).__name__}: {exc}") from None
+        return read_json_file(path, shape, MAX_SCHEMA_BYTES)
+    except JsonFileError as exc:
+        raise SchemaError(str(path), f"the {what} is unusable: {exc.message}") from None
 
 
 def load_package(schemas_dir: Path) -> Package:
     """Read _package.json and every table schema it lists; refuse anything inconsistent."""
     meta_path = schemas_dir / PACKAGE_FILE
-    meta = read_json(meta_path, "package metadata")
+    meta = read_json(meta_path, "package metadata", PACKAGE_SHAPE, schemas_dir.parent)
     _check_keys(str(meta_path), meta, PACKAGE_KEYS, "package")
     if not isinstance(meta.get("tables"), list):
         raise SchemaError(str(meta_path), "tables must be a list of {name, group} objects")
@@ -269,7 +270,9 @@ def load_package(schemas_dir: Path) -> Package:
                 f"and '_', and one of the groups {TABLE_GROUPS}",
             )
         path = schemas_dir / ("views" if group == VIEW_GROUP else "") / f"{name}.json"
-        package.tables[name] = parse_table(name, group, read_json(path, "schema"), str(path))
+        package.tables[name] = parse_table(
+            name, group, read_json(path, "schema", TABLE_SHAPE, schemas_dir.parent), str(path)
+        )
     listed = set(package.tables)
     on_disk = {
         p.stem for p in [*schemas_dir.glob("*.json"), *schemas_dir.glob("views/*.json")] if p.name != PACKAGE_FILE
@@ -355,10 +358,21 @@ def _check_rule_types(package: Package, where: str) -> None:
             raise SchemaError(where, f"{table.name}: a coded table's primary key is its first column alone")
 
 
+def _check_derivations(package: Package, where: str) -> None:
+    """A view says how each of its columns is derived; a table of any other group is not derived."""
+    for table in package.tables.values():
+        derived = [f.derivation is not None for f in table.fields]
+        if table.group == VIEW_GROUP and not all(derived):
+            raise SchemaError(where, f"{table.name}: a view's every field says in x-derivation how it is derived")
+        if table.group != VIEW_GROUP and any(derived):
+            raise SchemaError(where, f"{table.name}: only a view's fields have an x-derivation")
+
+
 def _link(package: Package, where: str) -> None:
     """Resolve foreign keys across tables; enforce the field registry and the columns rules rely on."""
     _check_registry(package, where)
     _check_rule_types(package, where)
+    _check_derivations(package, where)
     for table in package.tables.values():
         for fk in table.foreign_keys:
             target = package.tables.get(fk.resource)

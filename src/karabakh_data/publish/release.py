@@ -1,4 +1,5 @@
-"""`karabakh-data release` (maintainers): record the released identifiers and table hashes."""
+"""`karabakh-data release` (maintainers): record the released identifiers, table hashes, what each
+vocabulary decides and the hash of every seed."""
 
 from __future__ import annotations
 
@@ -7,18 +8,21 @@ import io
 import json
 import re
 
-from ..check.release import RELEASE_FILE, RELEASED_IDS_FILE, current_ids, read_released_ids, snapshot
+from ..check.identifiers import current_ids
+from ..check.record import RELEASE_FILE, RELEASED_IDS_FILE, Record
+from ..check.release import snapshot
 from ..io.csvfile import TableData
+from ..io.seeds import read_seeds
 from ..model.repository import Repository
 from ..model.schemas import Package, Table
 
 
-def release_files(repo: Repository, package: Package, data: dict[str, TableData]) -> dict[str, str]:
-    """The content of the two release records for the current state."""
+def release_files(repo: Repository, package: Package, data: dict[str, TableData], record: Record) -> dict[str, str]:
+    """The content of the two release records for the current state, `record` being the last release's."""
     ids = sorted(
         {
             (table, v)
-            for source in (read_released_ids(repo), current_ids(data))
+            for source in (record.released, current_ids(data))
             for table, values in source.items()
             for v in values.to_pylist()
         }
@@ -27,7 +31,11 @@ def release_files(repo: Repository, package: Package, data: dict[str, TableData]
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["table_name", "record_id"])
     writer.writerows(ids)
-    return {RELEASE_FILE: json.dumps(snapshot(package, data), indent=2) + "\n", RELEASED_IDS_FILE: buffer.getvalue()}
+    seeds = {f"seeds/{source_id}.txt": digest for source_id, digest in read_seeds(repo).digests.items()}
+    return {
+        RELEASE_FILE: json.dumps(snapshot(package, data, seeds), indent=2) + "\n",
+        RELEASED_IDS_FILE: buffer.getvalue(),
+    }
 
 
 ID_FORM = re.compile(r"([a-z]{3}-)\[0-9\]\{(\d+),\}")  # an identifier pattern: a prefix, then at least N digits
