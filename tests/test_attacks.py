@@ -163,6 +163,8 @@ ATTACKS = [
             ("tag-characters", "\U000e0049\U000e0020\U000e0061\U000e006d", "invisible-char"),
             ("invisible-times", "\u2062", "invisible-char"),
             ("function-application", "\u2061", "invisible-char"),
+            ("invisible-separator", "\u2063", "invisible-char"),
+            ("invisible-plus", "\u2064", "invisible-char"),
             ("soft-hyphen", "\u00ad", "invisible-char"),
             ("grapheme-joiner", "\u034f", "invisible-char"),
             ("mongolian-separator", "\u180e", "invisible-char"),
@@ -289,6 +291,24 @@ def test_a_schema_folder_symlinked_outside_is_refused(scratch):
     views.symlink_to(outside)
     problems = validate(scratch).problems
     assert [p.rule for p in problems] == ["schema"] and "symlink" in problems[0].message
+
+
+def test_a_schema_file_symlinked_outside_is_refused(scratch):
+    schema = scratch.schemas_dir / "actors.json"
+    outside = scratch.root.parent / "outside-actors.json"
+    schema.rename(outside)
+    schema.symlink_to(outside)
+    problems = validate(scratch).problems
+    assert [(p.rule, p.file) for p in problems] == [("schema", "schemas/actors.json")], problems
+    assert "symlink" in problems[0].message
+
+
+def test_a_schema_file_nested_too_deeply_is_refused(scratch):
+    path = scratch.schemas_dir / "actors.json"
+    path.write_text('{"fields": ' + "[" * 40 + "]" * 40 + "}")
+    problems = validate(scratch).problems
+    assert [(p.rule, p.file) for p in problems] == [("schema", "schemas/actors.json")], problems
+    assert "deeper" in problems[0].message
 
 
 def test_a_data_folder_symlinked_outside_is_refused(scratch):

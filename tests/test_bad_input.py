@@ -1298,6 +1298,8 @@ COVERED_ELSEWHERE = {
     "file-size": "test_oversized_file_is_rejected",
     # a retired identifier can only be removed from a baseline the change cannot edit
     "retired-removed": "test_gate.test_a_retired_identifier_brought_back",
+    # the release record can only be judged against a baseline the change cannot edit
+    "record-edited": "test_gate.test_released_lines_dropped_alone_are_an_edit_of_the_record",
     # a valid edit, refused by export only
     "not-built": "test_publish.test_export_refuses_a_package_edited_since_its_build",
     # not the data: the software build runs with

@@ -14,10 +14,10 @@ import pytest
 
 from conftest import COPIED, ROOT, bumped, read_rows, released_version, run_cli, set_cell, set_version, write_rows
 from karabakh_data.check.record import read_record
+from karabakh_data.check.release import release_files
 from karabakh_data.check.validate import validate
 from karabakh_data.io.baseline import BaselineError, from_git, working_tree
 from karabakh_data.model.repository import Repository
-from karabakh_data.publish.release import release_files
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
@@ -67,7 +67,7 @@ def rewrite_release_record(repo: Repository) -> None:
     """What the attacker did: run the release code on the changed data, so that the working tree's
     record says the change was released."""
     result = validate(repo)
-    for name, text in release_files(repo, result.package, result.data, read_record(working_tree(repo))).items():
+    for name, text in release_files(result.package, result.data, read_record(working_tree(repo)), result.seeds).items():
         (repo.root / name).write_text(text)
 
 
@@ -114,7 +114,8 @@ def test_a_released_identifier_deleted_with_its_released_line(change):
     assert {p.rule for p in validate(change).problems} <= {"id-removed"}  # only the enrichments' ids were left
     found = judged(change)
     assert ("id-removed", "evt-0022", "data/csv/events.csv") in found
-    assert rules(found) == {"id-removed", "version-not-bumped"}
+    # the record lost released lines, so it is no record `release` would write
+    assert rules(found) == {"id-removed", "version-not-bumped", "record-edited"}
 
 
 @pytest.mark.slow
@@ -168,6 +169,16 @@ def test_a_vocabulary_rule_loosened_with_a_rewritten_record(change, table, recor
     assert ("vocabulary-rule", record, f"data/csv/{table}.csv") in judged(change)
 
 
+def test_a_made_up_acled_pair_with_a_rewritten_record(change):
+    header, rows = read_rows(change, "vocab_acled_sub_event_type")
+    pair = ["Battles", "Genocide", "Political violence", "A made-up pair."]
+    write_rows(change, "vocab_acled_sub_event_type", header, sorted([*rows, pair], key=lambda r: r[:3]))
+    set_version(change, bumped(released_version(change), "minor"))
+    rewrite_release_record(change)
+    assert validate(change).ok  # the hole: the record the change wrote allows the pair
+    assert ("vocabulary-rule", "Battles/Genocide", "data/csv/vocab_acled_sub_event_type.csv") in judged(change)
+
+
 @pytest.mark.slow
 def test_the_version_never_goes_below_the_base_s(change):
     set_version(change, bumped(released_version(change), "minor"))
@@ -184,7 +195,42 @@ def test_a_deleted_release_record_changes_nothing(change):
         (change.root / "data" / name).unlink()
     # judged against itself, nothing was released: only the seed named before the rule stands out
     assert {p.rule for p in validate(change).problems} == {"seed-name"}
-    assert rules(judged(change)) == {"version-not-bumped"}
+    found = judged(change)
+    assert rules(found) == {"version-not-bumped", "record-edited"}
+    assert {file for rule, _, file in found if rule == "record-edited"} == {
+        "data/release.json",
+        "data/released_ids.csv",
+    }
+
+
+def test_released_lines_dropped_alone_are_an_edit_of_the_record(change):
+    """The first step of two: a change that only drops released lines would make the next change's base
+    forget them (a released identifier deleted or reused against it)."""
+    path = change.root / "data" / "released_ids.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if not line.startswith("events,evt-0022")))
+    assert validate(change).ok  # the hole: judged against itself
+    assert judged(change) == {("record-edited", None, "data/released_ids.csv")}
+
+
+def test_a_record_of_other_data_is_an_edit_of_the_record(change):
+    """The first step of two: a record that pins the data of a later change (acc-0009 asserted) so that
+    the later change, judged against it, needs no version."""
+    before = {name: (change.root / name).read_bytes() for name in ("data/csv/event_accounts.csv",)}
+    make_asserted(change)
+    rewrite_release_record(change)
+    for name, data in before.items():
+        (change.root / name).write_bytes(data)
+    git(change.root, "checkout", "--", "data/csv/event_actors.csv")
+    assert judged(change) == {("record-edited", None, "data/release.json")}
+
+
+def test_a_release_recorded_with_its_version_is_no_edit(change):
+    """A maintainer's release: the next version and the record `release` writes of it."""
+    set_version(change, bumped(released_version(change), "patch"))
+    done = run_cli("--root", str(change.root), "release")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert judged(change) == set()
 
 
 def test_the_cli_says_which_baseline_it_used(change):

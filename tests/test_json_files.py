@@ -219,8 +219,9 @@ def test_the_commands_exit_1_on_a_json_file_of_the_wrong_shape(scratch, case):
         assert done.returncode == 1, (command, done.stdout[-2000:], done.stderr[-2000:])
         assert "Traceback" not in done.stdout + done.stderr
     if case[2] == "datapackage.json":
+        # describe reads it as load() does (the light install has no JSON Schema validator), and refuses it
         done = run_cli("--root", str(scratch.root), "describe")
-        assert done.returncode == 1 and case[3] in done.stdout
+        assert done.returncode == 1 and "datapackage.json" in done.stderr and "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize(

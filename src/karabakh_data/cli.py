@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from .model.characters import printable
-from .model.dictionary import columns, did_you_mean, package_from_descriptor
+from .model.dictionary import Published, columns, did_you_mean, package_from_descriptor, published_files
 from .model.jsonfile import JsonFileError, read_json_file
 from .model.problems import REPORT_FORMATS, Report, format_problems
 from .model.repository import Repository, RepositoryNotFound, installed_root, write_text_atomically
@@ -89,9 +89,9 @@ def _publishing(command: str, done: str):
 
 def _release(repo: Repository, args: argparse.Namespace) -> int:
     from .check.record import read_record
+    from .check.release import release_files
     from .check.validate import validate
     from .io.baseline import working_tree
-    from .publish.release import release_files
 
     result = validate(repo)
     if not result.ok:
@@ -107,7 +107,7 @@ def _release(repo: Repository, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    for name, text in release_files(repo, result.package, result.data, record).items():
+    for name, text in release_files(result.package, result.data, record, result.seeds).items():
         write_text_atomically(repo.root / name, text)
     print(f"recorded release {version}: data/release.json, data/released_ids.csv")
     return 0
@@ -145,7 +145,7 @@ def _figures(repo: Repository, args: argparse.Namespace) -> int:
     return 0
 
 
-def _published(repo: Repository) -> tuple[dict, Package] | int:
+def _published(repo: Repository) -> tuple[dict, Package, dict[str, Published]] | int:
     """datapackage.json, read within its size and nesting limits, and the tables it describes; or the exit
     code, said on stderr, when there is none to read (2) or it cannot be used (1). Its shape is judged by
     package_from_descriptor, as load() judges it: describe and serve run in the light install, which has
@@ -157,7 +157,7 @@ def _published(repo: Repository) -> tuple[dict, Package] | int:
         return 2
     try:
         desc = read_json_file(repo.descriptor_path, None, MAX_DESCRIPTOR_BYTES)
-        return desc, package_from_descriptor(desc, "datapackage.json")
+        return desc, package_from_descriptor(desc, "datapackage.json"), published_files(desc, "datapackage.json")
     except JsonFileError as exc:
         print(f"karabakh-data: datapackage.json: {printable(exc.message)}", file=sys.stderr)
     except SchemaError as exc:
@@ -165,15 +165,14 @@ def _published(repo: Repository) -> tuple[dict, Package] | int:
     return 1
 
 
-def _describe_table(desc: dict, package: Package, name: str) -> int:
+def _describe_table(package: Package, files: dict[str, Published], name: str) -> int:
     if name not in package.tables:
         hint = did_you_mean(name, sorted(package.tables))
         print(printable(f"karabakh-data: no published table {name!r}{hint}"), file=sys.stderr)
         return 2
     table = package.tables[name]
-    rows = next(r.get("x-rows", "?") for r in desc["resources"] if r["name"] == name)
     key = ", ".join(table.primary_key)
-    print(printable(f"{name} ({table.group}, {rows} rows, primary key {key}): {table.description}"))
+    print(printable(f"{name} ({table.group}, {files[name].rows} rows, primary key {key}): {table.description}"))
     entries = columns(package, table)
     width = max(len(e["column"]) for e in entries)
     for e in entries:
@@ -188,13 +187,12 @@ def _describe(repo: Repository, args: argparse.Namespace) -> int:
     published = _published(repo)
     if isinstance(published, int):
         return published
-    desc, package = published
+    desc, package, files = published
     if args.table:
-        return _describe_table(desc, package, args.table)
+        return _describe_table(package, files, args.table)
     rows = [
-        [printable(str(r.get(key, ""))) for key in ("name", "x-group", "x-rows")]
-        + [printable(str(r["x-parquet"].get("path", "") if isinstance(r.get("x-parquet"), dict) else ""))]
-        for r in desc["resources"]
+        [printable(str(x)) for x in (name, table.group, files[name].rows, files[name].parquet)]
+        for name, table in package.tables.items()
     ]
     print(printable(f"{desc.get('name', '')} {desc.get('version', '')}: {len(rows)} tables"))
     width = max([len("table"), *(len(r[0]) for r in rows)])
@@ -241,7 +239,7 @@ def _serve(repo: Repository, args: argparse.Namespace) -> int:
         return 2
     from .publish.browse import datasette_metadata
 
-    metadata = datasette_metadata(*published)
+    metadata = datasette_metadata(*published[:2])
     # uvicorn stops on SIGTERM, then raises it again: as an exception here, so the metadata file is removed
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     with tempfile.TemporaryDirectory(prefix="karabakh-serve-") as folder:

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .model.dictionary import COLUMNS, columns, did_you_mean, package_from_descriptor
+from .model.dictionary import COLUMNS, Published, columns, did_you_mean, package_from_descriptor, published_files
 from .model.repository import installed_root
 from .model.schemas import Package, Table
 
@@ -42,13 +42,13 @@ def data_root(root: str | Path | None = None) -> Path:
 
 
 @lru_cache(maxsize=8)
-def _read_descriptor(path: Path, stamp: tuple[int, int]) -> tuple[dict, Package, dict[str, dict]]:
+def _read_descriptor(path: Path, stamp: tuple[int, int]) -> tuple[dict, Package, dict[str, Published]]:
     desc = json.loads(path.read_text(encoding="utf-8"))
-    return desc, package_from_descriptor(desc, str(path)), {r["name"]: r for r in desc["resources"]}
+    return desc, package_from_descriptor(desc, str(path)), published_files(desc, str(path))
 
 
-def _published(root: Path) -> tuple[dict, Package, dict[str, dict]]:
-    """datapackage.json, its tables parsed, and its resources by name; read again when the file changes
+def _published(root: Path) -> tuple[dict, Package, dict[str, Published]]:
+    """datapackage.json, its tables parsed, and their published files; read again when the file changes
     (a rebuild in the same process)."""
     path = root / "datapackage.json"
     status = path.stat()
@@ -76,12 +76,12 @@ def _categories(root: Path, table: Table, name: str) -> list[str] | None:
     enum = table.field(name).constraint("enum")
     if enum:
         return list(enum)
-    _, package, resources = _published(root)
+    _, package, files = _published(root)
     vocabulary = package.vocabulary_of(table, name)
     if vocabulary is None:
         return None
     target, column = vocabulary
-    values = pq.read_table(root / resources[target]["x-parquet"]["path"], columns=[column]).column(column)
+    values = pq.read_table(root / files[target].parquet, columns=[column]).column(column)
     return pc.unique(values).to_pylist()
 
 
@@ -109,7 +109,7 @@ def load(name: str, root: str | Path | None = None) -> pd.DataFrame:
     """
     base = data_root(root)
     table = _table(base, name)
-    arrow = pq.read_table(base / _published(base)[2][name]["x-parquet"]["path"])
+    arrow = pq.read_table(base / _published(base)[2][name].parquet)
     controlled = {c: v for c in arrow.column_names if (v := _categories(base, table, c)) is not None}
     frame = arrow.drop_columns(list(controlled)).to_pandas(types_mapper=_TYPES.get, date_as_object=False)
     for column, categories in controlled.items():
@@ -139,14 +139,14 @@ def describe(name: str | None = None, root: str | Path | None = None) -> pd.Data
       unit, enrichment, crosswalk (ACLED, UCDP GED, PLOVER, CAMEO, PA-X) and derivation (views).
     """
     base = data_root(root)
-    _, package, resources = _published(base)
+    _, package, files = _published(base)
     if name is None:
         return pd.DataFrame(
             [
                 {
                     "table": t.name,
                     "group": t.group,
-                    "rows": resources[t.name]["x-rows"],
+                    "rows": files[t.name].rows,
                     "primary_key": ", ".join(t.primary_key),
                     "description": t.description,
                 }

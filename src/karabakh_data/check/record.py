@@ -63,6 +63,7 @@ class Record:
     retired: dict[str, pa.Array] | None = None  # table -> identifiers retired at a git baseline
     version: str | None = None  # the version of a git baseline
     seed_blobs: dict[str, str] | None = None  # path -> git blob id of each seed of a git baseline
+    files: dict[str, bytes | None] = field(default_factory=dict)  # RELEASE_FILE, RELEASED_IDS_FILE as read
 
     @property
     def seeds(self) -> dict[str, str]:
@@ -103,13 +104,13 @@ def read_record(baseline: Baseline) -> Record:
     """The baseline's release record, identifiers and version; ReleaseRecordError when a file of them
     cannot be used."""
     found = Record(baseline)
-    data = _read(baseline, RELEASE_FILE, MAX_RECORD_BYTES)
+    data = found.files[RELEASE_FILE] = _read(baseline, RELEASE_FILE, MAX_RECORD_BYTES)
     if data is not None:
         try:
             found.release = parse_json(data, RELEASE_SHAPE, MAX_RECORD_BYTES)
         except JsonFileError as exc:
             raise ReleaseRecordError(f"{RELEASE_FILE} is not a release record: {exc.message}") from None
-    data = _read(baseline, RELEASED_IDS_FILE, MAX_FILE_BYTES)
+    data = found.files[RELEASED_IDS_FILE] = _read(baseline, RELEASED_IDS_FILE, MAX_FILE_BYTES)
     if data is not None:
         found.released = by_table(
             _csv_columns(data, ("table_name", "record_id"), RELEASED_IDS_FILE), "table_name", "record_id"

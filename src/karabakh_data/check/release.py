@@ -8,16 +8,20 @@ minor; values corrected = patch. The version never goes below the baseline's.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 
 import pyarrow as pa
 
+from ..io.baseline import BaselineFileError, working_tree
 from ..io.csvfile import TableData
 from ..model.problems import Omitted, Problem
+from ..model.repository import MAX_FILE_BYTES, Repository
 from ..model.schemas import Package
 from .identifiers import absent, current_ids, identifier_problems
-from .record import PACKAGE_METADATA, SEMVER, Record
+from .record import MAX_RECORD_BYTES, PACKAGE_METADATA, RELEASE_FILE, RELEASED_IDS_FILE, SEMVER, Record
 from .vocabulary import rule_changes, rules_of, vocabulary_problems
 
 LEVELS = ("patch", "minor", "major")
@@ -150,4 +154,62 @@ def check_release(package: Package, data: dict[str, TableData], record: Record) 
         )
     if rules_changed and have != "major":
         problems += vocabulary_problems(package, data, old, version)
+    return problems
+
+
+def release_files(
+    package: Package, data: dict[str, TableData], record: Record, seeds: dict[str, str]
+) -> dict[str, str]:
+    """The content of the two release records for the current state, `record` being the last release's
+    and `seeds` the SHA-256 of each seed by its path."""
+    ids = sorted(
+        {
+            (table, v)
+            for source in (record.released, current_ids(data))
+            for table, values in source.items()
+            for v in values.to_pylist()
+        }
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["table_name", "record_id"])
+    writer.writerows(ids)
+    return {
+        RELEASE_FILE: json.dumps(snapshot(package, data, seeds), indent=2) + "\n",
+        RELEASED_IDS_FILE: buffer.getvalue(),
+    }
+
+
+def check_record_files(
+    repo: Repository, package: Package, data: dict[str, TableData], record: Record, seeds: dict[str, str]
+) -> list[Problem]:
+    """Against a committed baseline, each release record file of the working tree is the baseline's, or
+    the record of this very tree that `karabakh-data release` writes: a change cannot edit the record
+    (drop released identifiers, pin other hashes) so that the next change is judged against its edit."""
+    if not record.baseline.trusted or len(data) != len(package.coded):
+        return []  # the working tree is no baseline of its own record; unreadable tables are reported
+    problems, expected = [], None
+    for name, limit in ((RELEASE_FILE, MAX_RECORD_BYTES), (RELEASED_IDS_FILE, MAX_FILE_BYTES)):
+        try:
+            now = working_tree(repo).read(name, limit)
+        except BaselineFileError as exc:
+            problems.append(Problem(name, None, None, None, "record-edited", None, str(exc)))
+            continue
+        if now == record.files.get(name):
+            continue
+        expected = expected or release_files(package, data, record, seeds)
+        if now is None or now != expected[name].encode():
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    "record-edited",
+                    None,
+                    f"{'deleted' if now is None else 'edited'}: it differs from the baseline's "
+                    f"({record.baseline.description}) and is not the record of this tree that `karabakh-data "
+                    "release` writes; a change never edits the release record, a maintainer records a release",
+                )
+            )
     return problems

@@ -30,7 +30,7 @@ from .hierarchy import check_parents
 from .record import Record, ReleaseRecordError, read_record, record_problem
 from .references import check_foreign_keys
 from .relations import check_relations
-from .release import check_release
+from .release import check_record_files, check_release
 from .seeds import check_seed_files, check_seed_text
 from .table import check_canonical, check_constraints, check_content
 
@@ -62,6 +62,7 @@ class Validation:
     data: dict[str, TableData] = field(default_factory=dict)
     report: Report = field(default_factory=Report)
     baseline: str = ""  # what the change was judged against
+    seeds: dict[str, str] = field(default_factory=dict)  # path -> SHA-256 of every seed read
 
     @property
     def problems(self) -> list[Problem]:
@@ -121,8 +122,10 @@ def validate(repo: Repository, baseline: Baseline | None = None) -> Validation:
         for job in checks:
             found = job.result()
             result.report.merge(found if isinstance(found, Report) else Report().extend(found))
+    result.seeds = ctx.texts.digests_by_path
     if record is not None:
         result.report.merge(Report().extend(check_release(package, result.data, record)))
+        result.report.merge(Report().extend(check_record_files(repo, package, result.data, record, result.seeds)))
     result.report.finish()
     return result
 

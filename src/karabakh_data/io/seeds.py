@@ -32,6 +32,11 @@ class SourceTexts:
         self.raw = {source_id: data for source_id, data in raw.items() if kernels.utf8_error(data) is None}
         self._texts: dict[str, str] = {}
 
+    @property
+    def digests_by_path(self) -> dict[str, str]:
+        """Repository-relative path -> SHA-256 of every seed file read (as the release record pins them)."""
+        return {f"seeds/{source_id}.txt": digest for source_id, digest in sorted(self.digests.items())}
+
     def __contains__(self, source_id: object) -> bool:
         return source_id in self.raw
 

@@ -9,6 +9,7 @@ the schemas inside datapackage.json (an installed package) alike.
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 
 from .schemas import Package, SchemaError, Table, parse_table
 
@@ -84,8 +85,30 @@ def package_from_descriptor(desc: dict, where: str) -> Package:
             name = resource["name"]
             package.tables[name] = parse_table(name, resource["x-group"], resource["schema"], f"{where}: {name}")
     except (KeyError, TypeError, AttributeError) as exc:  # a part that is missing or not of its JSON type
-        raise SchemaError(where, f"not a karabakh-data descriptor ({type(exc).__name__}: {exc})") from None
+        raise _not_a_descriptor(where, f"{type(exc).__name__}: {exc}") from None
     return package
+
+
+@dataclass(frozen=True)
+class Published:
+    rows: int
+    parquet: str  # the Parquet file's path, relative to the descriptor
+
+
+def published_files(desc: dict, where: str) -> dict[str, Published]:
+    """Each table's row count and Parquet file, as the descriptor gives them to load() and describe."""
+    try:
+        found = {r["name"]: Published(r["x-rows"], r["x-parquet"]["path"]) for r in desc["resources"]}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise _not_a_descriptor(where, f"{type(exc).__name__}: {exc}") from None
+    for name, published in found.items():
+        if not isinstance(published.rows, int) or not isinstance(published.parquet, str):
+            raise _not_a_descriptor(where, f"{name}: x-rows is not a count or x-parquet.path not a path")
+    return found
+
+
+def _not_a_descriptor(where: str, why: str) -> SchemaError:
+    return SchemaError(where, f"not a karabakh-data descriptor ({why})")
 
 
 def did_you_mean(name: str, names: list[str]) -> str:

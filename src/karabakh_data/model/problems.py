@@ -126,6 +126,8 @@ RULES = {
     "vocabulary-rule": "what a vocabulary decides (its columns but the key and description, and the combinations a "
     "composite key allows) changes only with a major version",
     "version-downgrade": "the version is not lower than the baseline's",
+    "record-edited": "against a committed baseline, the release record is the baseline's, or the record of the "
+    "working tree that `karabakh-data release` writes",
     "retired-removed": "a retired identifier stays in retired_ids.csv",
     "retired-replacement": "replaced_by names an existing row of the retired identifier's table",
 }

@@ -92,9 +92,10 @@ class Repository:
         return path.relative_to(self.root).as_posix()
 
     def display(self, path: str | Path) -> str:
-        """A path for a report: repository-relative when it lies inside the repository."""
+        """A path for a report: repository-relative when it lies inside the repository (a symlink is
+        named where it is, not where it points)."""
         try:
-            return Path(path).resolve().relative_to(self.root).as_posix()
+            return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
 
