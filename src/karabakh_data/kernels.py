@@ -194,6 +194,7 @@ def contains(values: pa.Array | pa.ChunkedArray, needles: pa.Array, regex: bool 
     each distinct needle is looked for in its run of rows, a block of rows at a time."""
     encoded = pc.dictionary_encode(one_chunk(needles))
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    values = one_chunk(values)  # a gather from one array is several times faster than from many chunks
     dictionary = encoded.dictionary.to_pylist()
     found = np.zeros(len(codes), dtype=bool)
     rows = np.flatnonzero(codes >= 0)

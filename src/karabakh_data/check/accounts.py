@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from ..io.csvfile import TableData
 from ..kernels import Column
 from ..model.problems import Omitted, Problem
-from .context import Context, all_of, any_of, is_any, lookup
+from .context import Context, all_of, any_of, is_any, lookup, rows_in, rows_where
 from .references import SEPARATOR
 
 ROLE_CLAIMANT = "claimant"
@@ -29,11 +29,6 @@ def account_stances(accounts: TableData, vocab: TableData) -> Column:
     return lookup(accounts.column("factuality"), vocab, "factuality", "stance")
 
 
-def events_with(accounts: TableData, mask: Column) -> pa.Array:
-    """The distinct event ids of the accounts where mask holds."""
-    return pc.unique(pc.drop_null(pc.filter(accounts.column("event_id"), pc.fill_null(mask, False))))
-
-
 def check_accounts(ctx: Context) -> Iterator[Problem | Omitted]:
     """Every event has an account; ACLED codes need an account whose voice allows them; a role that says
     the act happened needs an event some account affirms."""
@@ -41,35 +36,40 @@ def check_accounts(ctx: Context) -> Iterator[Problem | Omitted]:
     vocab = ctx.data.get("vocab_factuality")
     if events is None or accounts is None:
         return
-    event_ids = events.column("event_id")
+    owners = rows_in(accounts.column("event_id"), events)  # the event of each account
+    has_account = rows_where(owners, pc.is_valid(accounts.column("event_id")), events.num_rows)
     yield from events.problems_at(
-        pc.invert(pc.is_in(event_ids, value_set=pc.drop_null(accounts.column("event_id")))),
+        pa.array(~has_account),
         "event_id",
         "event-no-account",
         "the event has no row in event_accounts: every event is some source's account",
     )
     if vocab is None:
         return  # without its vocabulary (reported unreadable) a factuality value means nothing to check
-    allowing = events_with(accounts, lookup(accounts.column("factuality"), vocab, "factuality", "allows_acled"))
+    allowing = rows_where(
+        owners, lookup(accounts.column("factuality"), vocab, "factuality", "allows_acled"), events.num_rows
+    )
     any_acled = any_of([pc.is_valid(events.column(f)) for f in ACLED_FIELDS])
     yield from events.problems_at(
-        pc.and_(any_acled, pc.invert(pc.is_in(event_ids, value_set=allowing))),
+        pc.and_(any_acled, pa.array(~allowing)),
         "acled_event_type",
         "acled-not-allowed",
         "no account of this event has a factuality that allows ACLED codes (vocab_factuality.allows_acled)",
     )
-    yield from _check_roles(ctx, accounts, vocab)
-
-
-def _check_roles(ctx: Context, accounts: TableData, vocab: TableData) -> Iterator[Problem | Omitted]:
     links, roles = ctx.data.get("event_actors"), ctx.data.get("vocab_event_role")
     if links is None or roles is None:
         return
-    affirmed = events_with(accounts, is_any(account_stances(accounts, vocab), *AFFIRMING_STANCES))
-    needs = pc.fill_null(lookup(links.column("role"), roles, "role", "requires_affirmed"), False)
-    known = pc.is_in(links.column("event_id"), value_set=pc.drop_null(accounts.column("event_id")))
+    affirmed = rows_where(owners, is_any(account_stances(accounts, vocab), *AFFIRMING_STANCES), events.num_rows)
+    needs = pc.fill_null(lookup(links.column("role"), roles, "role", "requires_affirmed"), False).to_numpy(
+        zero_copy_only=False
+    )
+    event = rows_in(links.column("event_id"), events)
+    known = event >= 0
+    # a link to an unknown event is a foreign-key problem, an event without accounts has its own
+    unaffirmed = needs & known
+    unaffirmed[unaffirmed] = has_account[event[unaffirmed]] & ~affirmed[event[unaffirmed]]
     yield from links.problems_at(
-        all_of([needs, known, pc.invert(pc.is_in(links.column("event_id"), value_set=affirmed))]),
+        pa.array(unaffirmed),
         "role",
         "role-not-affirmed",
         lambda row: (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -23,6 +24,20 @@ class Context:
     data: dict[str, TableData]  # the tables that could be read
     texts: SourceTexts = field(default_factory=lambda: SourceTexts({}))
     record: Record | None = None  # the baseline's release record (None when it could not be read)
+
+
+def rows_in(values: Column, table: TableData) -> np.ndarray:
+    """For each value, the row of `table` whose one-column key equals it; -1 when none does."""
+    found = pc.index_in(values, value_set=table.column(table.table.primary_key[0]))
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def rows_where(owners: np.ndarray, mask: Column, rows: int) -> np.ndarray:
+    """For each of `rows` rows, whether some entry where mask holds (null = false) has it as its owner."""
+    hit = np.zeros(rows, dtype=bool)
+    picked = pc.fill_null(mask, False).to_numpy(zero_copy_only=False) & (owners >= 0)
+    hit[owners[picked]] = True
+    return hit
 
 
 def lookup(values: Column, table: TableData, key: str, column: str) -> Column:

@@ -7,6 +7,7 @@ boundary its dates fall on) is read from vocab_date_precision, not written here.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -17,7 +18,7 @@ from ..io.csvfile import TableData
 from ..kernels import Column
 from ..model.problems import Problem
 from ..model.schemas import ENRICHMENT_BY_ORIGIN
-from .context import Context, all_of, any_of, is_any, lookup
+from .context import Context, all_of, any_of, is_any, lookup, rows_in
 
 ORIGIN_NONE, ORIGIN_STATED, ORIGIN_INFERRED, ORIGIN_ENRICHED = "none", "stated", "coder_inferred", "enriched"
 
@@ -33,7 +34,7 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
     for data in ctx.data.values():
         date_fields = [f.name for f in data.table.fields if f.enrichment == ENRICHMENT_BY_ORIGIN]
         if date_fields:
-            vocab, quotes = ctx.data.get("vocab_date_precision"), _evidence_quotes(ctx, data)
+            vocab, quotes = ctx.data.get("vocab_date_precision"), _evidence(ctx, data)
             has_precision = data.table.has_field("date_precision")
             if has_precision and vocab is None:
                 # without its vocabulary (reported unreadable) a precision means nothing to check
@@ -48,22 +49,38 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
                 yield from _check_precision(data, vocab)
 
 
-def _evidence_quotes(ctx: Context, data: TableData) -> Column | None:
-    """Each row's evidence: its own quote, or for a row whose evidence is in another table (an event's, in
-    its accounts) the quotes of the rows that point at it, joined by line feeds; None when there is none."""
+@dataclass(frozen=True)
+class Evidence:
+    """The quotes that are a table's evidence for its rows: one per row (its own quote), or those of the
+    rows of another table that point at it (an event's, in its accounts), with the row each is for."""
+
+    quotes: pa.Array  # one chunk: the checks gather from it many times
+    owner: np.ndarray | None  # the row of the table each quote is evidence for; None when quote i is row i's
+    rows: int
+
+    def holds(self, needles: pa.Array, regex: bool = False) -> np.ndarray:
+        """For each row, whether one of its quotes holds its needle (a regular expression with `regex`);
+        False where the needle is null."""
+        if self.owner is None:
+            return kernels.contains(self.quotes, needles, regex=regex)
+        found = kernels.contains(self.quotes, pc.take(needles, pa.array(self.owner)), regex=regex)
+        held = np.zeros(self.rows, dtype=bool)
+        held[self.owner[found]] = True
+        return held
+
+
+def _evidence(ctx: Context, data: TableData) -> Evidence | None:
+    """The table's evidence; None when it has none."""
     if data.table.has_field("quote"):
-        return data.column("quote")
+        return Evidence(kernels.one_chunk(data.column("quote")), None, data.num_rows)
     key = data.table.primary_key
     for other in ctx.data.values():
         for fk in other.table.foreign_keys if other.table.has_evidence else ():
             if fk.resource == data.table.name and fk.reference_fields == key and len(key) == 1:
-                grouped = (
-                    pa.table({"key": other.column(fk.fields[0]), "quote": other.column("quote")})
-                    .group_by("key")
-                    .aggregate([("quote", "list")])
-                )
-                joined = pc.binary_join(grouped.column("quote_list"), "\n")
-                return pc.take(joined, pc.index_in(data.column(key[0]), value_set=grouped.column("key")))
+                owner = rows_in(other.column(fk.fields[0]), data)
+                known = owner >= 0  # a quote of a row that points nowhere is a foreign-key problem
+                quotes = kernels.one_chunk(pc.filter(other.column("quote"), pa.array(known)))
+                return Evidence(quotes, owner[known], data.num_rows)
     return None
 
 
@@ -71,7 +88,7 @@ def _check_origin(
     data: TableData,
     date_fields: list[str],
     boundary: Column | None,
-    quotes: Column | None,
+    quotes: Evidence | None,
     judge_precision: bool = True,
 ) -> Iterator[Problem]:
     ok, origin = _usable_rows(data, date_fields), data.column(ENRICHMENT_BY_ORIGIN)
@@ -107,7 +124,7 @@ def _check_origin(
 
 
 def _check_stated_years(
-    data: TableData, date_fields: list[str], dates: list[pa.Array], quotes: Column, stated: Column
+    data: TableData, date_fields: list[str], dates: list[pa.Array], quotes: Evidence, stated: Column
 ) -> Iterator[Problem]:
     """A stated date's year must be in the quote (of the row, or of one of its accounts), written with four digits."""
     years = [pc.utf8_lpad(pc.cast(pc.year(d), pa.string()), 4, "0") for d in dates]
@@ -118,7 +135,7 @@ def _check_stated_years(
             any_of([pc.fill_null(pc.equal(year, earlier), False) for earlier in years[:i]]) if i else pc.invert(stated)
         )
         wanted = pc.if_else(pc.and_(stated, pc.invert(again)), year, pa.scalar(None, pa.string()))
-        missing = pc.and_(pc.is_valid(wanted), pc.invert(pa.array(kernels.contains(quotes, wanted))))
+        missing = pc.and_(pc.is_valid(wanted), pc.invert(pa.array(quotes.holds(wanted))))
         yield from data.problems_at(
             missing,
             f,
@@ -138,20 +155,19 @@ DAY_PATTERNS = [rf"(^|[^0-9])0?{d}([^0-9]|$)" for d in range(1, 32)]
 
 
 def _check_stated_precision(
-    data: TableData, field: str, date: Column, quotes: Column, stated: Column, boundary: Column | None
+    data: TableData, field: str, date: Column, quotes: Evidence, stated: Column, boundary: Column | None
 ) -> Iterator[Problem]:
     """A stated date finer than a year has its month in the quote (by name or number), and one finer
     than a month its day: a quote that gives only the year does not state a day."""
     boundary = pa.nulls(data.num_rows, pa.string()) if boundary is None else boundary
     needs_month = pc.and_(pc.fill_null(stated, False), pc.fill_null(pc.not_equal(boundary, "year"), True))
     needs_day = pc.and_(needs_month, pc.is_null(boundary))
-    quote = quotes
     for what, needed, patterns, part in (
         ("month", needs_month, MONTH_PATTERNS, pc.month(date)),
         ("day", needs_day, DAY_PATTERNS, pc.day(date)),
     ):
         wanted = pc.if_else(needed, pc.take(pa.array(patterns), pc.subtract(part, 1)), pa.scalar(None, pa.string()))
-        missing = pc.and_(pc.is_valid(wanted), pc.invert(pa.array(kernels.contains(quote, wanted, regex=True))))
+        missing = pc.and_(pc.is_valid(wanted), pc.invert(pa.array(quotes.holds(wanted, regex=True))))
         yield from data.problems_at(
             missing,
             field,
