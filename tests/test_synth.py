@@ -6,10 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 
+from benchmarks import checks
 from benchmarks.synth import generate
 
-from karabakh_data.check.validate import validate
+from karabakh_data.check.validate import RULES, TABLE_CHECKS, validate
 from karabakh_data.model.repository import Repository
+from karabakh_data.model.schemas import load_package
 from karabakh_data.publish.build import build
 
 
@@ -46,3 +48,14 @@ def test_every_injected_error_is_caught_where_planted(tmp_path):
             q.rule == p["rule"] and q.file == p["file"] and q.record == p["record"] and q.field == p["field"]
             for q in problems
         ), p
+
+
+def test_the_step_timer_times_every_read_check_and_rule(tmp_path, capsys):
+    generate(tmp_path / "pkg", events=300, seed=5)
+    steps = checks.step_times(tmp_path / "pkg")
+    coded = [t.name for t in load_package(tmp_path / "pkg" / "schemas").coded]
+    expected = {f"read {name}" for name in coded} | {rule.__name__ for rule in RULES}
+    expected |= {f"{check.__name__} {name}" for check in TABLE_CHECKS for name in coded}
+    assert expected <= set(steps) and all(seconds >= 0 for seconds in steps.values())
+    checks.main([str(tmp_path / "pkg"), "--over", "0"])
+    assert capsys.readouterr().out.splitlines()[-1].endswith(f"all {len(steps)} steps")
