@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
-from .style import ROLE_PALETTE, ROLE_STYLE, caption, is_claimed, legend, shorten
+from .style import ROLE_PALETTE, ROLE_STYLE, caption, figure_title, is_claimed, legend, shorten
 
 
 def network(
@@ -113,15 +113,7 @@ def network(
 
     ax.text(x_actor, -0.6, "Actors", ha="center", va="bottom", fontsize=7.5, fontweight="bold")
     ax.text(x_event, -0.6, "Events", ha="center", va="bottom", fontsize=7.5, fontweight="bold")
-    fig.suptitle(
-        "Who did what: actors linked to events, by role",
-        fontsize=9,
-        fontweight="bold",
-        x=0.012,
-        ha="left",
-        y=1 - 0.1 / height,
-        va="top",
-    )
+    figure_title(fig, "Who did what: actors linked to events, by role", height)
 
     role_handles = [
         Line2D([], [], color=role_colour[r], lw=1.4, linestyle=ROLE_STYLE.get(r, "solid"), label=r) for r in role_order

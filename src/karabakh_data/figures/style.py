@@ -33,6 +33,11 @@ def save(fig: Figure, path: Path) -> None:
     fig.savefig(path, dpi=DPI, metadata={"Software": None}, facecolor="white")
 
 
+def figure_title(fig: Figure, text: str, height: float) -> None:
+    """The figure's title, at its top left, a tenth of an inch from the top of a figure `height` inches tall."""
+    fig.suptitle(text, fontsize=9, fontweight="bold", x=0.012, ha="left", y=1 - 0.1 / height, va="top")
+
+
 def shorten(text: str, width: int) -> str:
     return textwrap.shorten(" ".join(str(text).split()), width=width, placeholder="…")
 

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-from .style import EXACT, ONE_DAY, PERIOD_GAP, caption, is_claimed, legend, plover_colours, shorten
+from .style import EXACT, ONE_DAY, PERIOD_GAP, caption, figure_title, is_claimed, legend, plover_colours, shorten
 
 ZOOM_DAYS = pd.Timedelta(days=7)
 ZOOM_EVENTS = 5
@@ -246,15 +246,7 @@ def timeline(events: pd.DataFrame, version: str) -> Figure:
     axes[len(axes) // 2].set_xlabel(
         "Date (each bar runs from the start of date_start to the end of date_end)", fontsize=6.5, labelpad=3
     )
-    fig.suptitle(
-        "Nagorno-Karabakh events by date",
-        fontsize=9,
-        fontweight="bold",
-        x=0.012,
-        ha="left",
-        y=1 - 0.1 / height,
-        va="top",
-    )
+    figure_title(fig, "Nagorno-Karabakh events by date", height)
 
     used = sorted({str(t) for t in dated["plover_event_type"].dropna()}, key=list(colours).index)
     if dated["plover_event_type"].isna().any():
