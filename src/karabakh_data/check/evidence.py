@@ -85,7 +85,7 @@ def check_sources(ctx: Context) -> Iterator[Problem]:
     for seed in sorted((ctx.repo.root / "seeds").glob("*.txt")):
         if ctx.repo.relative(seed) not in listed:
             message = "this seed file has no row in sources.csv"
-            yield Problem(ctx.repo.relative(seed), None, None, None, "source-unlisted", None, message)
+            yield Problem.of_file(ctx.repo.relative(seed), "source-unlisted", message)
 
 
 def _shipped(ctx: Context, record: dict) -> Iterator[tuple[str, str, str]]:

@@ -38,16 +38,13 @@ def _unexpected(repo: Repository, folder: str, allowed: set[str], is_allowed: ob
             and not entry.is_symlink()
         ):
             continue
-        yield Problem(
+        yield Problem.of_file(
             f"{folder}/{entry.name}",
-            None,
-            None,
-            None,
             "file-unknown",
-            entry.name,
             f"{folder}/ holds only {_what(folder)}: remove this "
             + ("symlink" if entry.is_symlink() else "folder" if entry.is_dir() else "file")
             + " (names are compared exactly: an Events.csv is not events.csv)",
+            value=entry.name,
         )
 
 

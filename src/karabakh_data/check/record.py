@@ -133,4 +133,4 @@ def read_record(baseline: Baseline) -> Record:
 
 
 def record_problem(exc: ReleaseRecordError, baseline: Baseline) -> Problem:
-    return Problem(RELEASE_FILE, None, None, None, "release-record", None, f"{exc} (baseline: {baseline.description})")
+    return Problem.of_file(RELEASE_FILE, "release-record", f"{exc} (baseline: {baseline.description})")

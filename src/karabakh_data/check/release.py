@@ -193,20 +193,16 @@ def check_record_files(
         try:
             now = working_tree(repo).read(name, limit)
         except BaselineFileError as exc:
-            problems.append(Problem(name, None, None, None, "record-edited", None, str(exc)))
+            problems.append(Problem.of_file(name, "record-edited", str(exc)))
             continue
         if now == record.files.get(name):
             continue
         expected = expected or release_files(package, data, record, seeds)
         if now is None or now != expected[name].encode():
             problems.append(
-                Problem(
+                Problem.of_file(
                     name,
-                    None,
-                    None,
-                    None,
                     "record-edited",
-                    None,
                     f"{'deleted' if now is None else 'edited'}: it differs from the baseline's "
                     f"({record.baseline.description}) and is not the record of this tree that `karabakh-data "
                     "release` writes; a change never edits the release record, a maintainer records a release",

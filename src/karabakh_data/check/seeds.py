@@ -31,32 +31,26 @@ def check_seed_files(ctx: Context) -> Iterator[Problem]:
             if source_id in ctx.texts.raw and blob_id(ctx.texts.raw[source_id]) != at_base[path]:
                 yield _changed(path, digest, "it differs from the baseline's copy")
         elif path not in pinned and source_id[-HASH_DIGITS:] != digest[:HASH_DIGITS]:
-            yield Problem(
+            yield Problem.of_file(
                 path,
-                None,
-                None,
-                None,
                 "seed-name",
-                source_id,
                 f"a new seed is named NNN_<the first {HASH_DIGITS} hex digits of its SHA-256>.txt: "
                 f"{source_id[:-HASH_DIGITS]}{digest[:HASH_DIGITS]}.txt",
+                value=source_id,
             )
     present = {f"{SEEDS}/{source_id}.txt" for source_id in ctx.texts.digests}
     for path in sorted((set(pinned) | set(at_base)) - present):
         if not (ctx.repo.root / path).exists():  # a seed that is there but unreadable has its own problem
-            yield Problem(path, None, None, None, "seed-changed", None, f"the seed is gone ({baseline})")
+            yield Problem.of_file(path, "seed-changed", f"the seed is gone ({baseline})")
 
 
 def _changed(path: str, digest: str, why: str) -> Problem:
-    return Problem(
+    return Problem.of_file(
         path,
-        None,
-        None,
-        None,
         "seed-changed",
-        digest,
         f"the seed has been edited ({why}): seeds are never edited; a corrected text is a new seed with a new "
         "source row",
+        value=digest,
     )
 
 

@@ -312,7 +312,7 @@ def _read_cells(
             )
         ]
     if failure is not None:
-        return None, [Problem(file, None, None, None, "csv-syntax", None, f"the file cannot be read as CSV: {failure}")]
+        return None, [Problem.of_file(file, "csv-syntax", f"the file cannot be read as CSV: {failure}")]
     if invalid:
         return None, problems + _ragged_problems(file, data, len(header))
     return cells.select(table.field_names), problems
@@ -328,27 +328,15 @@ def read_table(
     file = repo.relative(path)
     if not repo.is_regular_inside(path):
         return None, [
-            Problem(
-                file,
-                None,
-                None,
-                None,
-                "file-missing",
-                None,
-                "the table's CSV file is missing (or is a symlink, or in a symlinked folder)",
+            Problem.of_file(
+                file, "file-missing", "the table's CSV file is missing (or is a symlink, or in a symlinked folder)"
             )
         ]
     size = path.stat().st_size
     if size > repository.MAX_FILE_BYTES:
         return None, [
-            Problem(
-                file,
-                None,
-                None,
-                None,
-                "file-size",
-                str(size),
-                f"the file is larger than {repository.MAX_FILE_BYTES} bytes",
+            Problem.of_file(
+                file, "file-size", f"the file is larger than {repository.MAX_FILE_BYTES} bytes", value=str(size)
             )
         ]
     original = path.read_bytes()

@@ -147,6 +147,11 @@ class Problem:
         if self.rule not in RULES:
             raise ValueError(f"unregistered rule {self.rule!r}")  # a programming error, caught by the tests
 
+    @classmethod
+    def of_file(cls, file: str, rule: str, message: str, value: str | None = None) -> Problem:
+        """A problem of a whole file: no line, record or field."""
+        return cls(file, None, None, None, rule, value, message)
+
     def as_dict(self) -> dict:
         return asdict(self)
 

@@ -218,7 +218,7 @@ def build(repo: Repository, check: bool = False) -> BuildResult:
     if not validation.ok:
         return BuildResult(problems=validation.problems, omitted=validation.omitted)
     underived = [
-        Problem(f"schemas/views/{view.name}.json", None, None, None, "schema", None, "build knows no derivation of it")
+        Problem.of_file(f"schemas/views/{view.name}.json", "schema", "build knows no derivation of it")
         for view in validation.package.views
         if view.name not in BUILDERS
     ]
@@ -261,13 +261,9 @@ def _unpublished(repo: Repository, validation: Validation) -> list[Problem]:
                 or (data.sha256 if data else file_sha256(path)) != recorded[name]
             ):
                 problems.append(
-                    Problem(
+                    Problem.of_file(
                         name,
-                        None,
-                        None,
-                        None,
                         "not-built",
-                        None,
                         "the file is not the one datapackage.json records: run `karabakh-data build` first",
                     )
                 )
