@@ -13,10 +13,9 @@ import subprocess
 import pytest
 
 from conftest import COPIED, ROOT, bumped, read_rows, released_version, run_cli, set_cell, set_version, write_rows
-from karabakh_data.check.record import read_record
 from karabakh_data.check.release import release_files
 from karabakh_data.check.validate import validate
-from karabakh_data.io.baseline import BaselineError, from_git, working_tree
+from karabakh_data.io.baseline import BaselineError, from_git
 from karabakh_data.model.repository import Repository
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
@@ -67,7 +66,7 @@ def rewrite_release_record(repo: Repository) -> None:
     """What the attacker did: run the release code on the changed data, so that the working tree's
     record says the change was released."""
     result = validate(repo)
-    for name, text in release_files(result.package, result.data, read_record(working_tree(repo)), result.seeds).items():
+    for name, text in release_files(result.package, result.data, result.record, result.seeds).items():
         (repo.root / name).write_text(text)
 
 

@@ -88,10 +88,8 @@ def _publishing(command: str, done: str):
 
 
 def _release(repo: Repository, args: argparse.Namespace) -> int:
-    from .check.record import read_record
     from .check.release import release_files
     from .check.validate import validate
-    from .io.baseline import working_tree
 
     result = validate(repo)
     if not result.ok:
@@ -99,7 +97,7 @@ def _release(repo: Repository, args: argparse.Namespace) -> int:
         print("release aborted: nothing was written", file=sys.stderr)
         return 1
     version = result.package.meta["version"]
-    record = read_record(working_tree(repo))  # validate has read it: it is usable
+    record = result.record  # the working tree's, which validate read and judged usable
     previous = record.release
     if previous is not None and previous["version"] == version:
         print(

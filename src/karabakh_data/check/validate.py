@@ -63,6 +63,7 @@ class Validation:
     report: Report = field(default_factory=Report)
     baseline: str = ""  # what the change was judged against
     seeds: dict[str, str] = field(default_factory=dict)  # path -> SHA-256 of every seed read
+    record: Record | None = None  # the baseline's release record, as the change was judged against it
 
     @property
     def problems(self) -> list[Problem]:
@@ -122,7 +123,7 @@ def validate(repo: Repository, baseline: Baseline | None = None) -> Validation:
         for job in checks:
             found = job.result()
             result.report.merge(found if isinstance(found, Report) else Report().extend(found))
-    result.seeds = ctx.texts.digests_by_path
+    result.seeds, result.record = ctx.texts.digests_by_path, record
     if record is not None:
         result.report.merge(Report().extend(check_release(package, result.data, record)))
         result.report.merge(Report().extend(check_record_files(repo, package, result.data, record, result.seeds)))
