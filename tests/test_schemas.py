@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 
 import pyarrow as pa
 import pytest
@@ -13,7 +14,7 @@ from karabakh_data.check.table import check_constraints
 from karabakh_data.io.csvfile import read_table
 from karabakh_data.model.generate import arrow_schema, pandera_schema
 from karabakh_data.model.keywords import CONSTRAINTS
-from karabakh_data.model.schemas import SchemaError, load_package, parse_table
+from karabakh_data.model.schemas import RULE_TYPES, SchemaError, load_package, parse_table
 from test_bad_input import CASES, MORE_CASES
 
 
@@ -207,3 +208,19 @@ def test_validate_and_pandera_find_nothing_in_the_real_tables(real_repo):
     for table in load_package(real_repo.schemas_dir).coded:
         data, problems = read_table(real_repo, table)
         assert not problems and check_constraints(data) == [] and _pandera_problems(data) == set()
+
+
+RULE_COLUMNS = [(t, n) for t, by_type in RULE_TYPES.items() for names in by_type.values() for n in names.split()]
+
+
+@pytest.mark.parametrize("table, name", RULE_COLUMNS, ids=[f"{t}.{n}" for t, n in RULE_COLUMNS])
+def test_a_column_the_rules_compute_with_cannot_be_dropped(real_repo, tmp_path, table, name):
+    """A schema edit that drops one is a schema problem, never a crash of the rule that reads it."""
+    schemas = tmp_path / "schemas"
+    shutil.copytree(real_repo.schemas_dir, schemas)
+    path = next(p for p in schemas.rglob(f"{table}.json"))
+    schema = json.loads(path.read_text())
+    schema["fields"] = [f for f in schema["fields"] if f["name"] != name]
+    path.write_text(json.dumps(schema))
+    with pytest.raises(SchemaError):
+        load_package(schemas)

@@ -310,7 +310,8 @@ def _check_registry(package: Package, where: str) -> None:
 # edit that changes one would otherwise surface as a crash instead of a message.
 RULE_TYPES = {
     "events": {
-        "string": "event_id date_precision date_origin plover_event_type acled_event_type",
+        "string": "event_id date_precision date_origin plover_event_type acled_event_type acled_sub_event_type "
+        "acled_disorder_type",
         "date": "date_start date_end",
     },
     "event_accounts": {
@@ -325,8 +326,8 @@ RULE_TYPES = {
         "date": "published_date retrieved_date",
         "integer": "text_chars",
     },
-    "enrichments": {"string": "table_name record_id field_name value basis_type"},
-    "retired_ids": {"string": "retired_id table_name"},
+    "enrichments": {"string": "enrichment_id table_name record_id field_name value basis_type reference"},
+    "retired_ids": {"string": "retired_id table_name replaced_by"},
     "vocab_date_precision": {
         "string": "date_precision boundary",
         "integer": "min_span_days max_span_days",
