@@ -16,10 +16,16 @@ from pathlib import Path
 import pytest
 
 from karabakh_data.model.repository import Repository
+from karabakh_data.model.schemas import load_package
 
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("schemas", "seeds", "data", "docs", "datapackage.json", "README.md", "constraints.txt")
 SEED_ID = "000_bbb370cb1e115a94"  # the first seed: later sources only add to it
+
+
+def seed_file(repo: Repository) -> Path:
+    """The first seed's file (a contribution may ship more seeds)."""
+    return repo.root / "seeds" / f"{SEED_ID}.txt"
 
 
 def pytest_configure(config):
@@ -29,6 +35,12 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def real_repo() -> Repository:
     return Repository(ROOT)
+
+
+@pytest.fixture(scope="module")
+def package(real_repo):
+    """The real package's schemas."""
+    return load_package(real_repo.schemas_dir)
 
 
 def copy_repository(target: Path) -> Repository:

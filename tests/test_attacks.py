@@ -9,7 +9,7 @@ import hashlib
 
 import pytest
 
-from conftest import bumped, read_rows, released_version, set_cell, set_version, write_rows
+from conftest import bumped, read_rows, released_version, seed_file, set_cell, set_version, write_rows
 from karabakh_data.check.validate import validate
 from test_bad_input import assert_rejected, cell, cells
 
@@ -45,13 +45,9 @@ def write_file(relative, data: bytes):
     return lambda repo: (repo.root / relative).write_bytes(data)
 
 
-def seed_path(repo):
-    return next((repo.root / "seeds").glob("*.txt"))
-
-
 def edit_seed_and_its_row(repo):
     """The attack: 'six Azerbaijanis' becomes 'sixty', and the sources row is made to agree."""
-    path = seed_path(repo)
+    path = seed_file(repo)
     data = path.read_bytes().replace(b"six Azerbaijanis", b"sixty Azerbaijanis")
     path.write_bytes(data)
     set_cell(repo, "sources", path.stem, "text_sha256", hashlib.sha256(data).hexdigest())
@@ -62,7 +58,7 @@ def seed_with(text: str):
     """A seed that holds `text` after its first line, with its sources row made to agree."""
 
     def apply(repo):
-        path = seed_path(repo)
+        path = seed_file(repo)
         data = path.read_bytes().replace(b"\n", ("\n" + text + "\n").encode(), 1)
         path.write_bytes(data)
         set_cell(repo, "sources", path.stem, "text_sha256", hashlib.sha256(data).hexdigest())
@@ -80,7 +76,7 @@ def parents_in_a_cycle(repo):
 
 
 def quote_of_a_space(repo):
-    text = seed_path(repo).read_text()
+    text = seed_file(repo).read_text()
     start = text.index(" ")
     cells(
         ("actors", "act-0004", "quote", " "),

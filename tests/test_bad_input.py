@@ -16,6 +16,7 @@ from conftest import (
     read_rows,
     released_version,
     run_cli,
+    seed_file,
     set_cell,
     set_version,
     unbump_version,
@@ -112,7 +113,7 @@ def add_seed(repo):
 
 
 def edit_seed(repo):
-    path = next((repo.root / "seeds").glob("*.txt"))
+    path = seed_file(repo)
     path.write_bytes(path.read_bytes().replace(b"six Azerbaijanis", b"six  Azerbaijanis"))
 
 
@@ -712,7 +713,7 @@ def remove(table):
 
 def write_seed_bytes(data):
     def apply(repo):
-        next((repo.root / "seeds").glob("*.txt")).write_bytes(data)
+        seed_file(repo).write_bytes(data)
 
     return apply
 
@@ -744,7 +745,7 @@ MORE_CASES = [
     ),
     (
         "source-missing",
-        lambda repo: next((repo.root / "seeds").glob("*.txt")).unlink(),
+        lambda repo: seed_file(repo).unlink(),
         "sources",
         "source-missing",
         "000_bbb370cb1e115a94",

@@ -14,16 +14,10 @@ import karabakh_data
 from conftest import bump_version, controlled
 from karabakh_data.check.validate import validate
 from karabakh_data.model.dictionary import COLUMNS, package_from_descriptor
-from karabakh_data.model.schemas import load_package
 from karabakh_data.publish.browse import DATABASE, datasette_metadata
 from karabakh_data.publish.build import build
 
 DICTIONARY = "docs/data_dictionary.csv"
-
-
-@pytest.fixture(scope="module")
-def package(real_repo):
-    return load_package(real_repo.schemas_dir)
 
 
 def read_dictionary(repo) -> list[dict]:

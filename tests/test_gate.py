@@ -12,7 +12,19 @@ import subprocess
 
 import pytest
 
-from conftest import COPIED, ROOT, bumped, read_rows, released_version, run_cli, set_cell, set_version, write_rows
+from conftest import (
+    COPIED,
+    ROOT,
+    SEED_ID,
+    bumped,
+    read_rows,
+    released_version,
+    run_cli,
+    seed_file,
+    set_cell,
+    set_version,
+    write_rows,
+)
 from karabakh_data.check.release import release_files
 from karabakh_data.check.validate import validate
 from karabakh_data.io.baseline import BaselineError, from_git
@@ -84,7 +96,9 @@ def make_asserted(repo: Repository) -> None:
     set_cell(repo, "event_accounts", "acc-0009", "factuality", "asserted")
     set_cell(repo, "event_accounts", "acc-0009", "claimed_by_actor_id", "")
     header, rows = read_rows(repo, "event_actors")
-    write_rows(repo, "event_actors", header, [r for r in rows if r[:3] != ["evt-0009", "act-0003", "claimant"]])
+    write_rows(
+        repo, "event_actors", header, [r for r in rows if r[:4] != ["evt-0009", "act-0003", "claimant", SEED_ID]]
+    )
 
 
 def delete_event(repo: Repository, event_id: str, released_lines_too: bool) -> None:
@@ -143,7 +157,7 @@ def test_a_retired_identifier_brought_back(change):
 
 
 def test_a_seed_edited_with_its_row_and_record(change):
-    seed = next((change.root / "seeds").glob("*.txt"))
+    seed = seed_file(change)
     data = seed.read_bytes().replace(b"six Azerbaijanis", b"sixty Azerbaijanis")
     seed.write_bytes(data)
     set_cell(change, "sources", seed.stem, "text_sha256", hashlib.sha256(data).hexdigest())

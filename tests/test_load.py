@@ -13,14 +13,8 @@ import pytest
 
 import karabakh_data
 from conftest import ROOT, bump_version, controlled, set_cell
-from karabakh_data.model.schemas import load_package
 from karabakh_data.publish.build import build
 from karabakh_data.publish.descriptor import csv_path
-
-
-@pytest.fixture(scope="module")
-def package(real_repo):
-    return load_package(real_repo.schemas_dir)
 
 
 def expected_dtype(package, table, field):

@@ -16,7 +16,6 @@ import pytest
 
 from conftest import SEED_ID, bump_version, published_digest, set_cell
 from karabakh_data.io import parquet as parquet_io
-from karabakh_data.model.schemas import load_package
 from karabakh_data.publish import descriptor as descriptors
 from karabakh_data.publish.build import build, export
 
@@ -112,11 +111,6 @@ def test_build_picks_up_a_corrected_value(scratch):
     table = pq.read_table(scratch.parquet_path("events"))
     summaries = dict(zip(table.column("event_id").to_pylist(), table.column("summary").to_pylist()))
     assert summaries["evt-0003"] == "A corrected summary."
-
-
-@pytest.fixture(scope="module")
-def package(real_repo):
-    return load_package(real_repo.schemas_dir)
 
 
 def test_parquet_files_follow_the_table_schemas(real_repo, package):

@@ -18,11 +18,6 @@ from karabakh_data.model.schemas import RULE_TYPES, SchemaError, load_package, p
 from test_bad_input import CASES, MORE_CASES
 
 
-@pytest.fixture(scope="module")
-def package(real_repo):
-    return load_package(real_repo.schemas_dir)
-
-
 def test_every_schema_file_is_listed_and_parses(package, real_repo):
     on_disk = {
         p.stem

@@ -15,7 +15,6 @@ import views_reference
 from conftest import bump_version, read_rows, run_cli, write_rows
 from karabakh_data.check.validate import validate
 from karabakh_data.model.repository import Repository
-from karabakh_data.model.schemas import load_package
 from karabakh_data.publish.views import build_views
 
 ACLED_COLUMNS = (
@@ -35,11 +34,6 @@ GED_COLUMNS = (
 
 def norm(value):
     return None if pd.isna(value) else str(value)
-
-
-@pytest.fixture(scope="module")
-def package(real_repo):
-    return load_package(real_repo.schemas_dir)
 
 
 @pytest.fixture(scope="module")
