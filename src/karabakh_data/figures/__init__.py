@@ -10,7 +10,6 @@ stays as light as a Parquet read.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..loading import data_root, load
@@ -27,10 +26,11 @@ def make_figures(root: str | Path | None, out_dir: str | Path) -> list[Path]:
     root = data_root(root)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    version = json.loads((root / "schemas" / "_package.json").read_text(encoding="utf-8"))["version"]
     # each event with what its accounts say of it together: its status and who claims it
     estimates = load("event_estimates", root)[["event_id", "status", "claimants"]]
-    events = load("events", root).merge(estimates, on="event_id", how="left")
+    events = load("events", root)
+    version = events.attrs["version"]  # the published data's, which the figures draw
+    events = events.merge(estimates, on="event_id", how="left")
     actors = load("actors", root)
     links = load("event_actors", root)
     roles = load("vocab_event_role", root)
