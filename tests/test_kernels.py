@@ -225,3 +225,11 @@ def test_one_chunk_and_true_rows():
     assert kernels.true_rows(column) == [0, 3]
     assert kernels.one_chunk(column).to_pylist() == [True, None, False, True]
     assert kernels.one_chunk(pa.chunked_array([], pa.bool_())).to_pylist() == []
+
+
+def test_row_of_finds_each_key_s_row_or_minus_one():
+    keys = pa.array(["b", None, "z", "a", "b"])
+    table_keys = pa.chunked_array([["a", "b"], ["c"]])
+    expected = [["a", "b", "c"].index(k) if k in ("a", "b", "c") else -1 for k in keys.to_pylist()]
+    assert kernels.row_of(keys, table_keys).tolist() == expected
+    assert kernels.row_of(pa.array([], pa.string()), table_keys).tolist() == []

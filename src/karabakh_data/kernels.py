@@ -22,6 +22,12 @@ def one_chunk(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     return column
 
 
+def row_of(keys: Column, table_keys: Column) -> np.ndarray:
+    """For each key, the row of `table_keys` that holds it; -1 where it is null or absent."""
+    found = pc.fill_null(pc.index_in(keys, value_set=table_keys), -1)
+    return found.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def true_rows(mask: pa.Array | pa.ChunkedArray) -> list[int]:
     """The rows where the boolean mask is true (null counts as false)."""
     return pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()

@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import kernels
 from ..io.csvfile import TableData
 from ..io.seeds import SourceTexts
 from ..kernels import Column
@@ -28,8 +29,7 @@ class Context:
 
 def rows_in(values: Column, table: TableData) -> np.ndarray:
     """For each value, the row of `table` whose one-column key equals it; -1 when none does."""
-    found = pc.index_in(values, value_set=table.column(table.table.primary_key[0]))
-    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return kernels.row_of(values, table.column(table.table.primary_key[0]))
 
 
 def rows_where(owners: np.ndarray, mask: Column, rows: int) -> np.ndarray:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-import pyarrow.compute as pc
 
 from .. import kernels
 from ..io.csvfile import TableData
@@ -27,7 +26,7 @@ def _chain(keys: list, parents: np.ndarray, row: int) -> str:
 
 def _cycles(data: TableData, field: str, key: str) -> Iterator[Problem | Omitted]:
     keys = data.column(key)
-    parents = pc.fill_null(pc.index_in(data.column(field), value_set=keys), -1).to_numpy(zero_copy_only=False)
+    parents = kernels.row_of(data.column(field), keys)
     on_cycle = kernels.cycle_members(parents)
     if not on_cycle.any():
         return

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..model.schemas import OWN_VOICE_STATUSES
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -79,9 +81,6 @@ def legend(fig: Figure, handles: list, title: str, left: float, y: float, **layo
     )
 
 
-OWN_VOICE = ("confirmed", "single_source")  # statuses drawn plainly; the others carry their status and claimants
-
-
 def is_claimed(status: object) -> bool:
     """Whether an event is drawn as a claim: no source asserts it in its own voice."""
-    return str(status) not in OWN_VOICE
+    return str(status) not in OWN_VOICE_STATUSES

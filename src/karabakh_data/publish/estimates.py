@@ -14,18 +14,12 @@ from .. import kernels
 from ..check.accounts import AFFIRMING_STANCES, account_stances
 from ..io.csvfile import TableData
 
-ASSERTS, ATTRIBUTES, DENIES = "asserts", "attributes", "denies"
-COUNTED_STATUSES = ("confirmed", "single_source", "claimed_only", "contested")
+ASSERTS, DENIES = "asserts", "denies"
 
 
 def column(data: TableData, name: str) -> pa.Array:
     """A typed column as one array."""
     return kernels.one_chunk(data.column(name))
-
-
-def positions(keys: kernels.Column, table_keys: kernels.Column) -> np.ndarray:
-    """Row of each key in table_keys (-1 where it is null or absent)."""
-    return pc.fill_null(pc.index_in(keys, value_set=table_keys), -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def take(values: pa.Array, rows: np.ndarray) -> pa.Array:
@@ -62,8 +56,8 @@ class Estimates:
         events, accounts, sources = data["events"], data["event_accounts"], data["sources"]
         self.event_ids = column(events, "event_id")
         n = self.n = len(self.event_ids)
-        event = positions(column(accounts, "event_id"), self.event_ids)
-        source = positions(column(accounts, "source_id"), column(sources, "source_id"))
+        event = kernels.row_of(column(accounts, "event_id"), self.event_ids)
+        source = kernels.row_of(column(accounts, "source_id"), column(sources, "source_id"))
         stance = kernels.one_chunk(account_stances(accounts, data["vocab_factuality"]))
         is_stance = {
             s: pc.fill_null(pc.equal(stance, s), False).to_numpy(zero_copy_only=False) for s in (ASSERTS, DENIES)
@@ -111,16 +105,16 @@ class Estimates:
         if relations is None or vocab is None or not relations.num_rows:
             return has
         kinds = column(vocab, "relation")
-        is_part = take(column(vocab, "is_part"), positions(column(relations, "relation"), kinds))
-        part = positions(column(relations, "event_id"), self.event_ids)
-        whole = positions(column(relations, "related_event_id"), self.event_ids)
+        is_part = take(column(vocab, "is_part"), kernels.row_of(column(relations, "relation"), kinds))
+        part = kernels.row_of(column(relations, "event_id"), self.event_ids)
+        whole = kernels.row_of(column(relations, "related_event_id"), self.event_ids)
         edge = pc.fill_null(is_part, False).to_numpy(zero_copy_only=False) & (part >= 0) & (whole >= 0)
         has[whole[edge & affirmed[np.maximum(part, 0)]]] = True
         return has
 
     def _claimants(self, data: dict[str, TableData], event: np.ndarray) -> None:
         actors = data["actors"]
-        claimant = positions(column(data["event_accounts"], "claimed_by_actor_id"), column(actors, "actor_id"))
+        claimant = kernels.row_of(column(data["event_accounts"], "claimed_by_actor_id"), column(actors, "actor_id"))
         events, rows = distinct_pairs(event, claimant, np.ones(len(event), bool))
         self.claimants = joined(events, take(column(actors, "name"), rows), self.n)
 

@@ -16,8 +16,8 @@ from .. import kernels
 from ..check.context import all_of
 from ..io.csvfile import TableData
 from ..model.generate import arrow_schema
-from ..model.schemas import Package, Table
-from .estimates import Estimates, column, positions, take
+from ..model.schemas import OWN_VOICE_STATUSES, Package, Table
+from .estimates import Estimates, column, joined, take
 
 SIDE_1_ROLES = ("perpetrator", "initiator")
 SIDE_2_ROLES = ("target", "victim", "accused", "informed_party")
@@ -26,7 +26,6 @@ VIOLENT_PLOVER_TYPE = "ASSAULT"
 CIVILIANS = "Civilians"
 ACLED_DAY_PRECISIONS = ("day", "days", "week")  # ACLED's event_date is the start date for these
 MID_MONTH_DAY = 15  # month precision: ACLED's mid-month convention
-OWN_VOICE_STATUSES = ("confirmed", "single_source")  # statuses whose notes need no attribution
 
 
 def _where(mask: kernels.Column, values: kernels.Column | object) -> kernels.Column:
@@ -63,8 +62,8 @@ def _sides(data: dict[str, TableData], event_ids: pa.Array) -> dict[int, tuple[n
         same = [pc.equal(k.slice(1), k.slice(0, len(k) - 1)).to_numpy(zero_copy_only=False) for k in keys]
         repeated[1:] = same[0] & same[1] & same[2]
     links = links.filter(pa.array(~repeated))
-    event = positions(links.column("event_id"), event_ids)
-    actor = positions(links.column("actor_id"), column(data["actors"], "actor_id"))
+    event = kernels.row_of(links.column("event_id"), event_ids)
+    actor = kernels.row_of(links.column("actor_id"), column(data["actors"], "actor_id"))
     role = links.column("role")
     side = np.zeros(len(event), np.int8)
     side[pc.is_in(role, value_set=pa.array(SIDE_1_ROLES)).to_numpy(zero_copy_only=False)] = 1
@@ -89,10 +88,7 @@ def _sides(data: dict[str, TableData], event_ids: pa.Array) -> dict[int, tuple[n
         lead = np.r_[True, e[1:] != e[:-1]] if len(rows) else np.zeros(0, bool)
         first = np.full(n, -1, np.int64)
         first[e[lead]] = actor[rows[lead]]
-        offsets = np.zeros(n + 1, np.int32)
-        np.cumsum(np.bincount(e[~lead], minlength=n)[:n], out=offsets[1:])
-        lists = pa.ListArray.from_arrays(pa.array(offsets), take(names, actor[rows[~lead]]))
-        result[s] = (first, _where(pc.greater(pc.list_value_length(lists), 0), pc.binary_join(lists, "; ")))
+        result[s] = (first, joined(e[~lead], take(names, actor[rows[~lead]]), n))
     return result
 
 
@@ -106,15 +102,15 @@ class Lookups:
         self.actor_names = column(actors, "name")
         vocab = data["vocab_actor_type"]
         self.actor_inter = take(
-            column(vocab, "acled_inter"), positions(column(actors, "actor_type"), column(vocab, "actor_type"))
+            column(vocab, "acled_inter"), kernels.row_of(column(actors, "actor_type"), column(vocab, "actor_type"))
         )
         location_ids = column(locations, "location_id")
-        parents = positions(column(locations, "parent_location_id"), location_ids)
+        parents = kernels.row_of(column(locations, "parent_location_id"), location_ids)
         has_point = pc.is_valid(column(locations, "latitude")).to_numpy(zero_copy_only=False)
         is_district = pc.fill_null(pc.equal(column(locations, "location_type"), "district"), False).to_numpy(
             zero_copy_only=False
         )
-        at = positions(column(events, "location_id"), location_ids)
+        at = kernels.row_of(column(events, "location_id"), location_ids)
         self.location_row = at
         self.place_row = np.where(at >= 0, _nearest(parents, has_point)[np.maximum(at, 0)], -1)
         self.district_row = np.where(at >= 0, _nearest(parents, is_district)[np.maximum(at, 0)], -1)
@@ -127,7 +123,8 @@ class Lookups:
     def event_vocabulary(self, table: str, name: str, wanted: str) -> pa.Array:
         """The vocabulary's column `wanted` for each event's value of `name` (null where it is null or unknown)."""
         vocab = self.data[table]
-        return take(column(vocab, wanted), positions(self.event(name), column(vocab, table.removeprefix("vocab_"))))
+        key = column(vocab, vocab.table.primary_key[0])
+        return take(column(vocab, wanted), kernels.row_of(self.event(name), key))
 
     def actor_name(self, side: int) -> pa.Array:
         return take(self.actor_names, self.sides[side][0])
@@ -162,7 +159,7 @@ class Lookups:
     def place_precision(self, wanted: str) -> pa.Array:
         vocab = self.data["vocab_geo_precision"]
         precision = self.location("geo_precision", self.place_row)
-        return take(column(vocab, wanted), positions(precision, column(vocab, "geo_precision")))
+        return take(column(vocab, wanted), kernels.row_of(precision, column(vocab, "geo_precision")))
 
     def wkt(self) -> pa.Array:
         """POINT (longitude latitude) of each event's place, numbers spelled as Python spells floats."""
