@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .jsonfile import JsonFileError, read_json_file
-from .keywords import CONSTRAINTS, TYPES
+from .keywords import CONSTRAINTS, KEY_CONSTRAINTS, TYPES
 from .repository import Repository
 from .shapes import PACKAGE_SHAPE, TABLE_SHAPE
 
@@ -27,7 +27,6 @@ OWN_VOICE_STATUSES = ("confirmed", "single_source")
 SCHEMA_KEYS = {"$schema", "description", "fields", "primaryKey", "foreignKeys"}
 FIELD_KEYS = {"name", "type", "description", "constraints", "x-enrichment", "x-crosswalk", "x-derivation", "x-unit"}
 CROSSWALK_KEYS = {"acled", "ucdp_ged", "plover", "cameo", "pax"}  # where the concept lives in the anchor datasets
-PACKAGE_KEYS = set(PACKAGE_SHAPE["properties"])
 # x-enrichment: "always" = every value needs a row in enrichments; "date_origin" = the row's
 # date_origin column decides (a value needs an enrichment row exactly when date_origin is "enriched").
 ENRICHMENT_ALWAYS = "always"
@@ -143,8 +142,8 @@ def _text(path: str, value: object, what: str, field: str | None = None) -> str:
 
 
 def _parse_constraints(path: str, name: str, kind: str, cons: dict) -> tuple[bool, bool, tuple]:
-    _check_keys(path, cons, set(CONSTRAINTS) | {"required", "unique"}, "constraint", name)
-    for flag in ("required", "unique"):
+    _check_keys(path, cons, set(CONSTRAINTS) | set(KEY_CONSTRAINTS), "constraint", name)
+    for flag in KEY_CONSTRAINTS:
         if not isinstance(cons.get(flag, False), bool):
             raise SchemaError(path, f"{flag} must be true or false", name)
     values = []
@@ -258,13 +257,9 @@ def read_json(path: Path, what: str, shape: dict, root: Path) -> object:
 def load_package(schemas_dir: Path) -> Package:
     """Read _package.json and every table schema it lists; refuse anything inconsistent."""
     meta_path = schemas_dir / PACKAGE_FILE
-    meta = read_json(meta_path, "package metadata", PACKAGE_SHAPE, schemas_dir.parent)
-    _check_keys(str(meta_path), meta, PACKAGE_KEYS, "package")
-    if not isinstance(meta.get("tables"), list):
-        raise SchemaError(str(meta_path), "tables must be a list of {name, group} objects")
+    meta = read_json(meta_path, "package metadata", PACKAGE_SHAPE, schemas_dir.parent)  # its keys and types
     package = Package(meta)
     for entry in meta["tables"]:
-        _check_keys(str(meta_path), entry, {"name", "group"}, "table entry")
         name, group = entry.get("name"), entry.get("group")
         if not isinstance(name, str) or not NAME.fullmatch(name) or group not in TABLE_GROUPS or name in package.tables:
             raise SchemaError(
