@@ -17,8 +17,7 @@ import tempfile
 from pathlib import Path
 
 from .model.characters import printable
-from .model.dictionary import Published, columns, did_you_mean, package_from_descriptor, published_files
-from .model.jsonfile import JsonFileError, read_json_file
+from .model.dictionary import Published, columns, did_you_mean, read_published
 from .model.problems import REPORT_FORMATS, Report, format_problems
 from .model.repository import Repository, RepositoryNotFound, installed_root, write_text_atomically
 from .model.schemas import Package, SchemaError
@@ -144,23 +143,16 @@ def _figures(repo: Repository, args: argparse.Namespace) -> int:
 
 
 def _published(repo: Repository) -> tuple[dict, Package, dict[str, Published]] | int:
-    """datapackage.json, read within its size and nesting limits, and the tables it describes; or the exit
-    code, said on stderr, when there is none to read (2) or it cannot be used (1). Its shape is judged by
-    package_from_descriptor, as load() judges it: describe and serve run in the light install, which has
-    no JSON Schema validator."""
-    from .check.descriptor import MAX_DESCRIPTOR_BYTES
-
+    """datapackage.json read as load() reads it (model.dictionary.read_published); or the exit code, said
+    on stderr, when there is none to read (2) or it cannot be used (1)."""
     if not repo.descriptor_path.exists():
         print("karabakh-data: no datapackage.json yet: run `karabakh-data build` first", file=sys.stderr)
         return 2
     try:
-        desc = read_json_file(repo.descriptor_path, None, MAX_DESCRIPTOR_BYTES)
-        return desc, package_from_descriptor(desc, "datapackage.json"), published_files(desc, "datapackage.json")
-    except JsonFileError as exc:
-        print(f"karabakh-data: datapackage.json: {printable(exc.message)}", file=sys.stderr)
+        return read_published(repo.descriptor_path, "datapackage.json")
     except SchemaError as exc:
         print(f"karabakh-data: {printable(str(exc))}", file=sys.stderr)
-    return 1
+        return 1
 
 
 def _describe_table(package: Package, files: dict[str, Published], name: str) -> int:

@@ -7,7 +7,6 @@ pandas 2.2 and 3 and pyarrow 13 and newer (pyproject.toml; tests/test_install.py
 
 from __future__ import annotations
 
-import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .model.dictionary import COLUMNS, Published, columns, did_you_mean, package_from_descriptor, published_files
+from .model.dictionary import COLUMNS, Published, columns, did_you_mean, read_published
 from .model.repository import installed_root
 from .model.schemas import Package, Table
 
@@ -43,8 +42,7 @@ def data_root(root: str | Path | None = None) -> Path:
 
 @lru_cache(maxsize=8)
 def _read_descriptor(path: Path, stamp: tuple[int, int]) -> tuple[dict, Package, dict[str, Published]]:
-    desc = json.loads(path.read_text(encoding="utf-8"))
-    return desc, package_from_descriptor(desc, str(path)), published_files(desc, str(path))
+    return read_published(path, str(path))
 
 
 def _published(root: Path) -> tuple[dict, Package, dict[str, Published]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from ..model.jsonfile import TEXT, JsonFileError, read_json_file, record
+from ..model.dictionary import MAX_DESCRIPTOR_BYTES
+from ..model.jsonfile import TEXT, JsonFileError, parse_json, read_capped, record
 from ..model.problems import LISTED_PER_RULE_AND_FILE, Omitted, Problem
 from ..model.repository import Repository
 
@@ -33,7 +34,6 @@ def _path_problem(repo: Repository, path: object) -> str | None:
     return None
 
 
-MAX_DESCRIPTOR_BYTES = 8 << 20  # the schemas of every table: about 0.1 MB now; more is refused unread
 _ANY = {}  # a path's type and value are judged by _path_problem, which says what is wrong with it
 _REFERENCE = {"type": ["object", "string"]}
 DESCRIPTOR_SHAPE = record(
@@ -68,10 +68,11 @@ def read_descriptor(repo: Repository) -> tuple[dict | None, str, list[Problem]]:
     try:
         if not repo.is_regular_inside(path):
             raise JsonFileError("the descriptor must be a regular file, not a symlink")
-        desc = read_json_file(path, DESCRIPTOR_SHAPE, MAX_DESCRIPTOR_BYTES)
+        data = read_capped(path, MAX_DESCRIPTOR_BYTES)
+        desc = parse_json(data, DESCRIPTOR_SHAPE, MAX_DESCRIPTOR_BYTES)
     except JsonFileError as exc:
         return None, "", [Problem(file, None, exc.where, None, "descriptor", None, exc.message)]
-    return desc, path.read_text(encoding="utf-8"), []
+    return desc, data.decode("utf-8"), []  # parse_json has decoded it once: it is UTF-8
 
 
 def check_descriptor(repo: Repository) -> list[Problem | Omitted]:

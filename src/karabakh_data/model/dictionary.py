@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from pathlib import Path
 
+from .jsonfile import JsonFileError, read_json_file
 from .schemas import Package, SchemaError, Table, parse_table
 
 # column -> its type in the dictionary ("boolean" columns hold True/False, "string" ones "" for none)
@@ -87,6 +89,20 @@ def package_from_descriptor(desc: dict, where: str) -> Package:
     except (KeyError, TypeError, AttributeError) as exc:  # a part that is missing or not of its JSON type
         raise _not_a_descriptor(where, f"{type(exc).__name__}: {exc}") from None
     return package
+
+
+MAX_DESCRIPTOR_BYTES = 8 << 20  # the schemas of every table: about 0.1 MB now; more is refused unread
+
+
+def read_published(path: Path, where: str) -> tuple[dict, Package, dict[str, Published]]:
+    """A published datapackage.json, read within its size and nesting limits: the descriptor, its tables
+    and their files. Its shape is judged by parsing it, as strictly as schemas/ is, without the JSON Schema
+    validator of the [check] extra: load() and describe run in the light install."""
+    try:
+        desc = read_json_file(path, None, MAX_DESCRIPTOR_BYTES)
+    except JsonFileError as exc:
+        raise SchemaError(where, exc.message) from None
+    return desc, package_from_descriptor(desc, where), published_files(desc, where)
 
 
 @dataclass(frozen=True)

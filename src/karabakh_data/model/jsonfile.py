@@ -86,10 +86,15 @@ def _shape_error(value: object, shape: dict) -> tuple[str, str | None] | None:
 
 def read_json_file(path: Path, shape: dict | None, max_bytes: int) -> object:
     """parse_json of a file, whose size is looked at before a byte of it is read."""
+    return parse_json(read_capped(path, max_bytes), shape, max_bytes)
+
+
+def read_capped(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a file, refused unread when it is larger than max_bytes."""
     try:
         if path.stat().st_size > max_bytes:
             raise JsonFileError(f"the file is larger than {max_bytes} bytes")
-        return parse_json(path.read_bytes(), shape, max_bytes)
+        return path.read_bytes()
     except OSError as exc:
         raise JsonFileError(f"cannot read the file: {exc.strerror or exc}") from None
 
