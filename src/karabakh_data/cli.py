@@ -193,7 +193,7 @@ def _describe(repo: Repository, args: argparse.Namespace) -> int:
 
 
 def _next_id(repo: Repository, args: argparse.Namespace) -> int:
-    from .model.schemas import SchemaError, load_package
+    from .model.schemas import load_package
     from .publish.release import next_ids
 
     try:

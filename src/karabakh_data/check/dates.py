@@ -17,10 +17,10 @@ from .. import kernels
 from ..io.csvfile import TableData
 from ..kernels import Column
 from ..model.problems import Problem
-from ..model.schemas import ENRICHMENT_BY_ORIGIN
+from ..model.schemas import ENRICHMENT_BY_ORIGIN, ORIGIN_ENRICHED
 from .context import Context, all_of, any_of, is_any, lookup, rows_in
 
-ORIGIN_NONE, ORIGIN_STATED, ORIGIN_INFERRED, ORIGIN_ENRICHED = "none", "stated", "coder_inferred", "enriched"
+ORIGIN_NONE, ORIGIN_STATED, ORIGIN_INFERRED = "none", "stated", "coder_inferred"
 
 
 def _usable_rows(data: TableData, date_fields: list[str]) -> pa.Array:
@@ -46,7 +46,7 @@ def check_dates(ctx: Context) -> Iterator[Problem]:
             )
             yield from _check_origin(data, date_fields, boundary, quotes)
             if has_precision:
-                yield from _check_precision(data, vocab)
+                yield from _check_precision(data, vocab, boundary)
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def _check_stated_precision(
         )
 
 
-def _check_precision(data: TableData, vocab: TableData) -> Iterator[Problem]:
+def _check_precision(data: TableData, vocab: TableData, boundary: Column) -> Iterator[Problem]:
     ok = _usable_rows(data, ["date_start", "date_end"])
     precision, start, end = data.column("date_precision"), data.column("date_start"), data.column("date_end")
     known = pc.and_(ok, pc.is_in(precision, value_set=vocab.column("date_precision")))
@@ -223,7 +223,6 @@ def _check_precision(data: TableData, vocab: TableData) -> Iterator[Problem]:
             f"the dates span {span[row]}"
         ),
     )
-    boundary = lookup(precision, vocab, "date_precision", "boundary")
     next_day = pc.cast(pc.add(pc.cast(end, pa.int32()), pa.scalar(1, pa.int32())), pa.date32())
     month_off = pc.or_(pc.not_equal(pc.day(start), 1), pc.not_equal(pc.day(next_day), 1))
     year_off = pc.or_(month_off, pc.or_(pc.not_equal(pc.month(start), 1), pc.not_equal(pc.month(next_day), 1)))

@@ -12,11 +12,9 @@ import pyarrow.compute as pc
 from .. import kernels
 from ..io.csvfile import TableData, parse_column
 from ..model.problems import LISTED_PER_RULE_AND_FILE, Problem
-from ..model.schemas import ENRICHMENT_BY_ORIGIN
+from ..model.schemas import ENRICHMENT_BY_ORIGIN, ORIGIN_ENRICHED
 from .context import Context, all_of, is_any, lookup
 from .references import SEPARATOR, key_values
-
-ORIGIN_ENRICHED = "enriched"
 
 
 def check_enrichments(ctx: Context) -> Iterator[Problem]:

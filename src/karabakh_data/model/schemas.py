@@ -31,6 +31,7 @@ CROSSWALK_KEYS = {"acled", "ucdp_ged", "plover", "cameo", "pax"}  # where the co
 # date_origin column decides (a value needs an enrichment row exactly when date_origin is "enriched").
 ENRICHMENT_ALWAYS = "always"
 ENRICHMENT_BY_ORIGIN = "date_origin"
+ORIGIN_ENRICHED = "enriched"  # the date_origin value whose dates need enrichment rows
 NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")  # table and column names: what every engine takes unquoted
 MAX_SCHEMA_BYTES = 1 << 20  # a schema file is a few kilobytes; a larger one is refused before it is parsed
 
