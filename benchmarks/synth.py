@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import hashlib
 import json
 import shutil
@@ -48,8 +49,13 @@ def _read_vocab(name: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+@functools.cache
+def _schema(table: str) -> dict:
+    return json.loads((ROOT / "schemas" / f"{table}.json").read_text())
+
+
 def _columns(table: str) -> list[str]:
-    return [f["name"] for f in json.loads((ROOT / "schemas" / f"{table}.json").read_text())["fields"]]
+    return [f["name"] for f in _schema(table)["fields"]]
 
 
 class Document:
@@ -309,7 +315,7 @@ class _Builder:
                 at = _columns(table).index("source_id")
                 for row in rows:
                     row[at] = renamed.get(row[at], row[at])  # a cited source keeps its id
-            width = KEY_COLUMNS.get(table, 1)
+            width = len(_schema(table)["primaryKey"])
             rows.sort(key=lambda r, width=width: tuple(r[:width]))
             _write(out / "data" / "csv" / f"{table}.csv", _columns(table), rows)
         return renamed
@@ -327,7 +333,6 @@ TABLES = (
     "event_relations",
     "enrichments",
 )
-KEY_COLUMNS = {"event_actors": 4, "agreement_parties": 4, "event_relations": 3}  # the others': their first column
 CITED_SOURCES = 9
 
 

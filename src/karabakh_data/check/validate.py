@@ -134,7 +134,7 @@ def validate(repo: Repository, baseline: Baseline | None = None) -> Validation:
 def _derived_named(package: Package, problems: list) -> list:
     """An unknown column that the build derives (a view's column: an event's status or total deaths) gets
     a message that says so: the value is computed from the accounts, never typed by hand."""
-    derived = {f.name: view.name for view in package.views for f in view.fields if f.name != "event_id"}
+    derived = {f.name: view.name for view in package.views for f in view.fields if f.name not in view.primary_key}
     return [
         replace(
             p,
