@@ -26,7 +26,9 @@ OWN_VOICE_STATUSES = ("confirmed", "single_source")
 
 SCHEMA_KEYS = {"$schema", "description", "fields", "primaryKey", "foreignKeys"}
 FIELD_KEYS = {"name", "type", "description", "constraints", "x-enrichment", "x-crosswalk", "x-derivation", "x-unit"}
-CROSSWALK_KEYS = {"acled", "ucdp_ged", "plover", "cameo", "pax"}  # where the concept lives in the anchor datasets
+# where the concept lives in the anchor datasets, by the name each is known by
+CROSSWALK_NAMES = {"acled": "ACLED", "ucdp_ged": "UCDP GED", "plover": "PLOVER", "cameo": "CAMEO", "pax": "PA-X"}
+CROSSWALK_KEYS = set(CROSSWALK_NAMES)
 # x-enrichment: "always" = every value needs a row in enrichments; "date_origin" = the row's
 # date_origin column decides (a value needs an enrichment row exactly when date_origin is "enriched").
 ENRICHMENT_ALWAYS = "always"

@@ -13,9 +13,7 @@ from ..model.dictionary import COLUMNS, dictionary
 from ..model.generate import codebook_constraints
 from ..model.keywords import TYPES
 from ..model.problems import RULES
-from ..model.schemas import VIEW_GROUP, Field, Package, Table
-
-CROSSWALK_NAMES = {"acled": "ACLED", "ucdp_ged": "UCDP GED", "plover": "PLOVER", "cameo": "CAMEO", "pax": "PA-X"}
+from ..model.schemas import CROSSWALK_NAMES, VIEW_GROUP, VOCABULARY_GROUP, Field, Package, Table
 
 
 def _cell(text: object) -> str:
@@ -27,7 +25,7 @@ def _allowed_values(package: Package, tables: dict[str, pa.Table], table: Table,
         return [f"`{v}`" for v in f.constraint("enum")]
     for fk in table.foreign_keys:
         target = package.tables[fk.resource]
-        if target.group != "vocabulary" or f.name not in fk.fields or fk.resource not in tables:
+        if target.group != VOCABULARY_GROUP or f.name not in fk.fields or fk.resource not in tables:
             continue
         rows = tables[fk.resource].to_pylist()
         if len(fk.fields) > 1 and f.name != fk.fields[-1]:
@@ -50,7 +48,7 @@ def table_section(package: Package, tables: dict[str, pa.Table], counts: dict[st
     last = "derivation" if table.group == VIEW_GROUP else "crosswalk"
     lines += ["", f"| column | type | required | constraints | description | {last} |", "|---|---|---|---|---|---|"]
     for f in table.fields:
-        required = "yes" if f.required or f.name in table.primary_key else ""
+        required = "yes" if table.is_required(f.name) else ""
         extra = (
             (f.derivation or "")
             if table.group == VIEW_GROUP
@@ -62,7 +60,7 @@ def table_section(package: Package, tables: dict[str, pa.Table], counts: dict[st
         )
     for f in table.fields:
         values = _allowed_values(package, tables, table, f)
-        if values and table.group != "vocabulary":
+        if values and table.group != VOCABULARY_GROUP:
             lines += ["", f"Allowed values of `{f.name}`:", ""] + [f"- {_cell(v)}" for v in values]
     return lines + [""]
 
