@@ -69,7 +69,7 @@ def vocabulary_problems(
         if table is None or table.group != VOCABULARY_GROUP or "rules" not in table_record or name not in data:
             continue
         changes = list(rule_changes(table, table_record["rules"], data[name]))
-        lines = _lines(table, data[name]) if changes else {}
+        lines = _lines(data[name]) if changes else {}
         for key, field, change in changes[:LISTED_PER_RULE_AND_FILE]:
             problems.append(
                 Problem(
@@ -88,5 +88,5 @@ def vocabulary_problems(
     return problems
 
 
-def _lines(table: Table, data: TableData) -> dict[str, int | None]:
+def _lines(data: TableData) -> dict[str, int | None]:
     return {data.record(row): data.line(row) for row in range(data.num_rows)}
