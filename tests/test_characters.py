@@ -13,9 +13,22 @@ import pyarrow.compute as pc
 import pytest
 
 from karabakh_data.check.table import WIDE_TRIGGERS
-from karabakh_data.model.characters import IGNORABLE_RANGES, RULE_PATTERNS, refused_among, rule_of
+from karabakh_data.model.characters import IGNORABLE_RANGES, RULE_PATTERNS, is_ignorable, refused_among
 
 CODE_POINTS = [c for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF]  # surrogates are not UTF-8
+
+
+def rule_of(character: str) -> str | None:
+    """The oracle: the rule a character breaks under the policy (None when text may hold it), per
+    Python's unicodedata, which the column expressions (RE2's Unicode tables) must agree with."""
+    category = unicodedata.category(character)
+    if category == "Cc":
+        return None if character == "\n" else "control-char"
+    if category == "Cf" or is_ignorable(character):
+        return "invisible-char"
+    if category in ("Co", "Cs", "Cn", "Zl", "Zp"):
+        return "unusable-char"
+    return None
 
 
 @pytest.fixture(scope="module")

@@ -79,19 +79,6 @@ def is_ignorable(character: str) -> bool:
     return any(a <= code <= b for a, b in IGNORABLE_RANGES)
 
 
-def rule_of(character: str) -> str | None:
-    """The rule a character breaks under the policy (None when text may hold it), per Python's
-    unicodedata: "control-char", "invisible-char" or "unusable-char"."""
-    category = unicodedata.category(character)
-    if category == "Cc":
-        return None if character == "\n" else "control-char"
-    if category == "Cf" or is_ignorable(character):
-        return "invisible-char"
-    if category in ("Co", "Cs", "Cn", "Zl", "Zp"):
-        return "unusable-char"
-    return None
-
-
 def describe(character: str) -> str:
     """'U+202E RIGHT-TO-LEFT OVERRIDE (Cf)'."""
     name = unicodedata.name(character, "unnamed")
@@ -100,9 +87,9 @@ def describe(character: str) -> str:
 
 def first_refused(text: str, rule: str | None = None) -> tuple[int, str] | None:
     """(offset, character) of the first character the policy refuses (of `rule` only, if given),
-    besides LF and tab."""
+    besides LF and tab: judged by the column expressions, so that it finds what they flagged."""
     for offset, character in enumerate(text):
-        if character not in "\n\t" and (found := rule_of(character)) and (rule is None or found == rule):
+        if character not in "\n\t" and (found := _column_rule(character)) and (rule is None or found == rule):
             return offset, character
     return None
 
