@@ -17,7 +17,7 @@ from ..io.csvfile import TableData
 from ..kernels import Column
 from ..model.problems import Omitted, Problem
 from .context import Context, all_of, any_of, is_any, lookup, rows_in, rows_where
-from .references import SEPARATOR
+from .references import key_values
 
 ROLE_CLAIMANT = "claimant"
 ACLED_FIELDS = ("acled_disorder_type", "acled_event_type", "acled_sub_event_type")
@@ -82,7 +82,7 @@ def check_accounts(ctx: Context) -> Iterator[Problem | Omitted]:
 
 def _keys(data: TableData, mask: Column, *fields: str) -> pa.Array:
     """The rows where mask holds, their fields joined as one key."""
-    return pc.binary_join_element_wise(*(pc.filter(data.column(f), mask) for f in fields), SEPARATOR)
+    return pc.filter(key_values(data, fields), mask)
 
 
 def check_attribution(ctx: Context) -> Iterator[Problem | Omitted]:
